@@ -1,0 +1,225 @@
+//! The analyze pipeline: inputs -> exchanges -> findings, plus the figures reports show.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::ingest::{self, InputError, InputFormat, Skipped};
+use crate::model::overview::{EndpointStats, endpoint_overview};
+use crate::model::{self, Exchange, Position, Source, Timestamp};
+use crate::rules::{self, Context, Finding, Profiles, Rule, Severity};
+
+/// What one input contributed to the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputSummary {
+    /// The path as given on the command line or found in a directory.
+    pub path: String,
+    /// `None` when the file could not be read at all.
+    pub format: Option<InputFormat>,
+    /// Records (HAR entries, log lines) found in the input.
+    pub records: u64,
+    /// Records turned into exchanges.
+    pub exchanges: u64,
+    /// Exchanges served from a browser cache, which do not count as requests.
+    pub cache_hits: u64,
+    /// Records that could not be used, with the reason; may list only the first few.
+    pub skipped: Vec<Skipped>,
+    pub skipped_total: u64,
+    /// Why the input could not be read, when it could not.
+    pub error: Option<String>,
+}
+
+/// Counts over the whole run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub inputs: usize,
+    pub inputs_failed: usize,
+    pub exchanges: u64,
+    /// Exchanges that reached the network as API calls.
+    pub api_calls: u64,
+    /// Responses that were throttling answers.
+    pub throttled: u64,
+    pub clients: usize,
+    pub hosts: usize,
+    pub first_request: Option<Timestamp>,
+    pub last_request: Option<Timestamp>,
+    pub findings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+/// Everything a report needs.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub inputs: Vec<InputSummary>,
+    pub summary: Summary,
+    pub overview: Vec<EndpointStats>,
+    pub findings: Vec<Finding>,
+}
+
+impl Analysis {
+    /// Names a source for people: `capture.har entry 12` or `access.log line 34`.
+    pub fn source_label(&self, source: &Source) -> String {
+        let path = self
+            .inputs
+            .get(source.input as usize)
+            .map(|i| i.path.as_str())
+            .unwrap_or("?");
+        match source.position {
+            Position::Entry(index) => format!("{path} entry {index}"),
+            Position::Line(line) => format!("{path} line {line}"),
+        }
+    }
+
+    /// The most severe finding's severity, if any.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Expands files and directories into the list of input files, sorted for stable
+/// output. Directories are walked recursively and only files with a known extension
+/// are taken from them; a file named explicitly is always taken.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    let mut files = Vec::new();
+    for path in paths {
+        let metadata = std::fs::metadata(path).map_err(|source| InputError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if metadata.is_dir() {
+            let before = files.len();
+            walk_directory(path, &mut files)?;
+            files[before..].sort();
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk_directory(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
+    let io_error = |source| InputError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io_error)? {
+        let entry = entry.map_err(io_error)?;
+        let path = entry.path();
+        let file_type = entry.file_type().map_err(io_error)?;
+        if file_type.is_dir() {
+            walk_directory(&path, files)?;
+        } else if is_known_input(&path) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_known_input(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("har"))
+}
+
+/// Reads every input, in parallel, and returns the exchanges of all of them sorted by
+/// start time together with a summary per input. A file that cannot be read is
+/// reported in its summary and does not stop the run.
+pub fn load_inputs(files: &[PathBuf]) -> (Vec<Exchange>, Vec<InputSummary>) {
+    let loaded: Vec<_> = files
+        .par_iter()
+        .enumerate()
+        .map(|(index, path)| {
+            let client: Arc<str> = client_name(path).into();
+            (path, ingest::har::read_har(path, index as u32, client))
+        })
+        .collect();
+
+    let mut exchanges = Vec::new();
+    let mut inputs = Vec::with_capacity(loaded.len());
+    for (path, result) in loaded {
+        let display = path.display().to_string();
+        match result {
+            Ok(loaded) => {
+                inputs.push(InputSummary {
+                    path: display,
+                    format: Some(InputFormat::Har),
+                    records: loaded.records,
+                    exchanges: loaded.exchanges.len() as u64,
+                    cache_hits: loaded.cache_hits,
+                    skipped: loaded.skipped,
+                    skipped_total: loaded.skipped_total,
+                    error: None,
+                });
+                exchanges.extend(loaded.exchanges);
+            }
+            Err(error) => inputs.push(InputSummary {
+                path: display,
+                format: None,
+                records: 0,
+                exchanges: 0,
+                cache_hits: 0,
+                skipped: Vec::new(),
+                skipped_total: 0,
+                error: Some(error.to_string()),
+            }),
+        }
+    }
+    model::sort_exchanges(&mut exchanges);
+    (exchanges, inputs)
+}
+
+/// A HAR capture is one client: it is named after its file.
+fn client_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Runs the rules over loaded exchanges and assembles the analysis.
+pub fn analyze_exchanges(
+    exchanges: &[Exchange],
+    inputs: Vec<InputSummary>,
+    rules: &[Box<dyn Rule>],
+    profiles: &Profiles,
+) -> Analysis {
+    let ctx = Context::new(exchanges, profiles);
+    let findings = rules::run_rules(rules, &ctx);
+    let overview = endpoint_overview(exchanges);
+    let summary = summarize(exchanges, &inputs, &findings);
+    Analysis {
+        inputs,
+        summary,
+        overview,
+        findings,
+    }
+}
+
+fn summarize(exchanges: &[Exchange], inputs: &[InputSummary], findings: &[Finding]) -> Summary {
+    let api: Vec<&Exchange> = exchanges.iter().filter(|e| e.is_api_call()).collect();
+    let mut clients: Vec<&str> = api.iter().map(|e| &*e.client).collect();
+    clients.sort_unstable();
+    clients.dedup();
+    let mut hosts: Vec<&str> = api.iter().map(|e| &*e.host).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
+    Summary {
+        inputs: inputs.len(),
+        inputs_failed: inputs.iter().filter(|i| i.error.is_some()).count(),
+        exchanges: exchanges.len() as u64,
+        api_calls: api.len() as u64,
+        throttled: exchanges.iter().filter(|e| e.is_throttled()).count() as u64,
+        clients: clients.len(),
+        hosts: hosts.len(),
+        first_request: exchanges.first().map(|e| e.start),
+        last_request: exchanges.iter().map(|e| e.start).max(),
+        findings: findings.len(),
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        infos: count(Severity::Info),
+    }
+}

@@ -1,0 +1,12 @@
+//! ratelint: finds the client behaviour that gets an application rate-limited, in
+//! captured HTTP traffic.
+//!
+//! Data flows one way: [`ingest`] parses inputs into [`model::Exchange`]s, [`rules`]
+//! turn exchanges into findings, and [`report`] renders them. [`analyze`] wires the
+//! steps together.
+
+pub mod analyze;
+pub mod ingest;
+pub mod model;
+pub mod report;
+pub mod rules;

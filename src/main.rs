@@ -1,0 +1,220 @@
+//! The `ratelint` command.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use ratelint::analyze::{self, Analysis};
+use ratelint::report::{self, Format, ReportOptions};
+use ratelint::rules::{self, Profiles, Rule, Severity};
+
+/// Finds the client behaviour that gets an application rate-limited (HTTP 429) in
+/// captured HTTP traffic, and prints how to fix it.
+#[derive(Parser, Debug)]
+#[command(name = "ratelint", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Analyze HAR captures and report rate-limit anti-patterns.
+    Analyze(AnalyzeArgs),
+    /// List the rules.
+    Rules,
+    /// Print a rule's documentation: what it detects, why it hurts, known false
+    /// positives, an example, the fix and its thresholds.
+    Explain {
+        /// Rule name, e.g. `retry-after-ignored`.
+        rule: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct AnalyzeArgs {
+    /// HAR files or directories to analyze. Directories are searched recursively for
+    /// `*.har` files.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Exit with code 1 when a finding of this severity or higher is reported.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// Exit code when no finding reaches the `--fail-on` threshold.
+const EXIT_CLEAN: u8 = 0;
+/// Exit code when a finding reaches the `--fail-on` threshold.
+const EXIT_FINDINGS: u8 = 1;
+/// Exit code for usage errors and inputs that could not be read.
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let rules = rules::builtin_rules().context("invalid built-in rule definition")?;
+    match cli.command {
+        Command::Analyze(args) => run_analyze(args, rules),
+        Command::Rules => {
+            print_rules(&rules)?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Explain { rule } => {
+            let Some(found) = rules.iter().find(|r| r.spec().name == rule) else {
+                bail!(
+                    "unknown rule `{rule}`; run `ratelint rules` to list the rules ({})",
+                    rules::RULE_NAMES.join(", ")
+                );
+            };
+            io::stdout().write_all(report::explain::render(found.spec()).as_bytes())?;
+            Ok(EXIT_CLEAN)
+        }
+    }
+}
+
+fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u8> {
+    let profiles = Profiles::builtin().context("invalid built-in vendor profile")?;
+    let files = analyze::collect_inputs(&args.inputs)?;
+    if files.is_empty() {
+        bail!(
+            "no HAR files found in {}; give .har files or directories that contain them",
+            args.inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+
+    let (exchanges, inputs) = analyze::load_inputs(&files);
+    let analysis = analyze::analyze_exchanges(&exchanges, inputs, &rules, &profiles);
+    report_input_problems(&analysis);
+
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let options = ReportOptions {
+        color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        width: terminal_width(to_terminal),
+        rules: rules.iter().map(|r| r.spec().clone()).collect(),
+    };
+    let reporter = report::reporter(args.format, options);
+    match &args.output {
+        Some(path) => {
+            let mut buffer = Vec::new();
+            reporter.write(&analysis, &mut buffer)?;
+            std::fs::write(path, buffer)
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            write_ignoring_broken_pipe(reporter.write(&analysis, &mut out))?;
+            write_ignoring_broken_pipe(out.flush())?;
+        }
+    }
+
+    Ok(exit_code(&analysis, args.fail_on))
+}
+
+/// Prints inputs that could not be read, or had skipped records, to standard error so
+/// they are seen even when the report goes to a file.
+fn report_input_problems(analysis: &Analysis) {
+    for input in &analysis.inputs {
+        if let Some(error) = &input.error {
+            eprintln!("error: {error}");
+        } else if input.skipped_total > 0 {
+            eprintln!(
+                "warning: {}: {} of {} entries skipped (first: {})",
+                input.path,
+                input.skipped_total,
+                input.records,
+                input
+                    .skipped
+                    .first()
+                    .map(|s| s.reason.as_str())
+                    .unwrap_or("see the report")
+            );
+        }
+    }
+}
+
+fn exit_code(analysis: &Analysis, fail_on: FailOn) -> u8 {
+    if analysis.summary.inputs_failed > 0 {
+        return EXIT_ERROR;
+    }
+    match (fail_on.threshold(), analysis.max_severity()) {
+        (Some(threshold), Some(max)) if max >= threshold => EXIT_FINDINGS,
+        _ => EXIT_CLEAN,
+    }
+}
+
+/// Width for the table: the terminal's when it is one (`COLUMNS`), else 100.
+fn terminal_width(to_terminal: bool) -> u16 {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok());
+    match (to_terminal, columns) {
+        (_, Some(columns)) if columns >= 40 => columns,
+        (true, _) => 80,
+        (false, _) => 100,
+    }
+}
+
+fn write_ignoring_broken_pipe(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn print_rules(rules: &[Box<dyn Rule>]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    for rule in rules {
+        let spec = rule.spec();
+        writeln!(
+            out,
+            "{:<24} {:<8} cause {}  {}",
+            spec.name, spec.severity, spec.cause, spec.title
+        )?;
+    }
+    Ok(())
+}

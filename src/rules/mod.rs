@@ -1,0 +1,135 @@
+//! Rules: each module detects one client anti-pattern in normalised exchanges.
+//!
+//! A rule never parses input and never formats output: it reads [`Exchange`]s through a
+//! [`Context`] and returns [`Finding`]s. Thresholds, severities, fix texts and docs come
+//! from `rules/<name>.toml`, embedded in the binary at build time.
+
+pub mod config;
+pub mod finding;
+pub mod profiles;
+
+pub mod bulk_operation_flood;
+pub mod concurrency_burst;
+pub mod endpoint_hotspot;
+pub mod n_plus_one;
+pub mod remaining_quota_ignored;
+pub mod retry_after_ignored;
+pub mod retry_without_backoff;
+pub mod tight_polling;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+pub use config::{RuleConfigError, RuleSpec};
+pub use finding::{Confidence, Evidence, Finding, Severity};
+pub use profiles::Profiles;
+
+use crate::model::Exchange;
+
+/// A detector for one anti-pattern.
+pub trait Rule: Send + Sync {
+    fn spec(&self) -> &RuleSpec;
+
+    /// Returns the findings of this rule over the whole run.
+    fn check(&self, ctx: &Context<'_>) -> Vec<Finding>;
+}
+
+/// The public rule names, in cause order. They are the command-line and report
+/// interface and never change.
+pub const RULE_NAMES: [&str; 8] = [
+    concurrency_burst::NAME,
+    tight_polling::NAME,
+    retry_without_backoff::NAME,
+    n_plus_one::NAME,
+    endpoint_hotspot::NAME,
+    retry_after_ignored::NAME,
+    bulk_operation_flood::NAME,
+    remaining_quota_ignored::NAME,
+];
+
+/// Loads every built-in rule from its embedded definition.
+pub fn builtin_rules() -> Result<Vec<Box<dyn Rule>>, RuleConfigError> {
+    Ok(vec![
+        concurrency_burst::load()?,
+        tight_polling::load()?,
+        retry_without_backoff::load()?,
+        n_plus_one::load()?,
+        endpoint_hotspot::load()?,
+        retry_after_ignored::load()?,
+        bulk_operation_flood::load()?,
+        remaining_quota_ignored::load()?,
+    ])
+}
+
+/// API traffic of one client to one host, in start order.
+#[derive(Debug)]
+pub struct ClientHostGroup<'a> {
+    pub client: Arc<str>,
+    pub host: Arc<str>,
+    pub exchanges: Vec<&'a Exchange>,
+}
+
+/// What a rule sees of the run.
+pub struct Context<'a> {
+    /// Every exchange of the run, sorted by start time, cache hits and static assets
+    /// included.
+    pub exchanges: &'a [Exchange],
+    pub profiles: &'a Profiles,
+    groups: Vec<ClientHostGroup<'a>>,
+}
+
+impl<'a> Context<'a> {
+    /// Builds the context. `exchanges` must be sorted by start time.
+    pub fn new(exchanges: &'a [Exchange], profiles: &'a Profiles) -> Self {
+        let mut map: BTreeMap<(Arc<str>, Arc<str>), Vec<&'a Exchange>> = BTreeMap::new();
+        for exchange in exchanges.iter().filter(|e| e.is_api_call()) {
+            map.entry((exchange.client.clone(), exchange.host.clone()))
+                .or_default()
+                .push(exchange);
+        }
+        let groups = map
+            .into_iter()
+            .map(|((client, host), exchanges)| ClientHostGroup {
+                client,
+                host,
+                exchanges,
+            })
+            .collect();
+        Context {
+            exchanges,
+            profiles,
+            groups,
+        }
+    }
+
+    /// API calls that reached the network, grouped by client and host. Cache hits and
+    /// static assets are left out.
+    pub fn api_groups(&self) -> &[ClientHostGroup<'a>] {
+        &self.groups
+    }
+}
+
+/// Runs the enabled rules in parallel and returns their findings in report order.
+pub fn run_rules(rules: &[Box<dyn Rule>], ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = rules
+        .par_iter()
+        .filter(|rule| rule.spec().enabled)
+        .flat_map_iter(|rule| rule.check(ctx))
+        .collect();
+    findings.sort_by(Finding::report_order);
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_load() {
+        let rules = builtin_rules().expect("embedded rule files are valid");
+        let names: Vec<&str> = rules.iter().map(|r| r.spec().name).collect();
+        assert_eq!(names, RULE_NAMES);
+    }
+}
