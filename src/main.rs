@@ -133,7 +133,7 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let options = ReportOptions {
         color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        width: terminal_width(to_terminal),
+        width: table_width(),
         rules: rules.iter().map(|r| r.spec().clone()).collect(),
     };
     let reporter = report::reporter(args.format, options);
@@ -187,16 +187,14 @@ fn exit_code(analysis: &Analysis, fail_on: FailOn) -> u8 {
     }
 }
 
-/// Width for the table: the terminal's when it is one (`COLUMNS`), else 100.
-fn terminal_width(to_terminal: bool) -> u16 {
-    let columns = std::env::var("COLUMNS")
+/// Width for the table: `COLUMNS` when set to a usable value, else 80 so that output
+/// fits a standard terminal and pastes cleanly into tickets.
+fn table_width() -> u16 {
+    std::env::var("COLUMNS")
         .ok()
-        .and_then(|c| c.parse::<u16>().ok());
-    match (to_terminal, columns) {
-        (_, Some(columns)) if columns >= 40 => columns,
-        (true, _) => 80,
-        (false, _) => 100,
-    }
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|c| *c >= 40)
+        .unwrap_or(80)
 }
 
 fn write_ignoring_broken_pipe(result: io::Result<()>) -> io::Result<()> {
