@@ -64,9 +64,9 @@ fn write_summary(doc: &mut String, analysis: &Analysis) {
     let _ = writeln!(doc, "- API calls: {}", summary.api_calls);
     let _ = writeln!(doc, "- Throttled responses: {}", summary.throttled);
 
-    let mut findings = summary.findings.to_string();
-    if summary.findings > 0 {
-        let _ = write!(findings, " ({})", severity_breakdown(summary));
+    let mut findings = analysis.findings.len().to_string();
+    if !analysis.findings.is_empty() {
+        let _ = write!(findings, " ({})", severity_breakdown(&analysis.findings));
     }
     let _ = writeln!(doc, "- Findings: {findings}\n");
 }

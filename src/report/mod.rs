@@ -14,7 +14,7 @@ use std::io;
 
 use crate::analyze::{Analysis, Summary};
 use crate::model::{Position, Source, Timestamp};
-use crate::rules::{Finding, RuleSpec};
+use crate::rules::{Finding, RuleSpec, Severity};
 
 /// Output formats of `ratelint analyze`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -63,13 +63,16 @@ pub(crate) fn count_noun(count: u64, singular: &str, plural: &str) -> String {
     }
 }
 
-/// Lists the findings by severity, most severe first, leaving out severities with no
+/// Counts the findings by severity, most severe first, leaving out severities with no
 /// finding: `1 error, 2 warnings`. Returns an empty string when there are no findings.
-pub(crate) fn severity_breakdown(summary: &Summary) -> String {
+/// The count is taken from the findings rather than the summary, so that it always
+/// matches the findings a report lists.
+pub(crate) fn severity_breakdown(findings: &[Finding]) -> String {
+    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
     let parts = [
-        (summary.errors, "error", "errors"),
-        (summary.warnings, "warning", "warnings"),
-        (summary.infos, "info", "infos"),
+        (count(Severity::Error), "error", "errors"),
+        (count(Severity::Warning), "warning", "warnings"),
+        (count(Severity::Info), "info", "infos"),
     ];
     parts
         .iter()

@@ -61,7 +61,7 @@ impl Reporter for TableReporter {
             lines.push(format!(
                 "{}: {}",
                 count_noun(analysis.findings.len() as u64, "finding", "findings"),
-                severity_breakdown(&analysis.summary)
+                severity_breakdown(&analysis.findings)
             ));
         }
 
