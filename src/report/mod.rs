@@ -1,4 +1,9 @@
 //! Reporters: each renders an [`Analysis`] in one output format.
+//!
+//! A reporter never detects anything: it only renders what the analysis contains, in the
+//! order given (findings arrive most severe first). Each format is one module with one
+//! type implementing [`Reporter`]; adding a format (SARIF, JUnit, CI annotations) means
+//! adding a module, a [`Format`] variant and a line in [`reporter`].
 
 pub mod explain;
 pub mod json;
@@ -7,8 +12,9 @@ pub mod table;
 
 use std::io;
 
-use crate::analyze::Analysis;
-use crate::rules::RuleSpec;
+use crate::analyze::{Analysis, Summary};
+use crate::model::{Position, Source, Timestamp};
+use crate::rules::{Finding, RuleSpec, Severity};
 
 /// Output formats of `ratelint analyze`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -29,8 +35,10 @@ pub struct ReportOptions {
     pub rules: Vec<RuleSpec>,
 }
 
-/// Renders an analysis.
+/// Renders an analysis in one output format.
 pub trait Reporter {
+    /// Writes the whole report to `out`, ending with a newline. Only I/O errors of
+    /// `out` are returned: every analysis can be rendered.
     fn write(&self, analysis: &Analysis, out: &mut dyn io::Write) -> io::Result<()>;
 }
 
@@ -41,4 +49,85 @@ pub fn reporter(format: Format, options: ReportOptions) -> Box<dyn Reporter> {
         Format::Markdown => Box::new(markdown::MarkdownReporter { options }),
         Format::Json => Box::new(json::JsonReporter { options }),
     }
+}
+
+// Helpers shared by the reporters. They format what every report shows the same way,
+// so that the formats agree on numbers and wording.
+
+/// Returns `"1 finding"` or `"3 findings"`: `count` followed by the singular or plural.
+pub(crate) fn count_noun(count: u64, singular: &str, plural: &str) -> String {
+    if count == 1 {
+        format!("{count} {singular}")
+    } else {
+        format!("{count} {plural}")
+    }
+}
+
+/// Counts the findings by severity, most severe first, leaving out severities with no
+/// finding: `1 error, 2 warnings`. Returns an empty string when there are no findings.
+/// The count is taken from the findings rather than the summary, so that it always
+/// matches the findings a report lists.
+pub(crate) fn severity_breakdown(findings: &[Finding]) -> String {
+    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
+    let parts = [
+        (count(Severity::Error), "error", "errors"),
+        (count(Severity::Warning), "warning", "warnings"),
+        (count(Severity::Info), "info", "infos"),
+    ];
+    parts
+        .iter()
+        .filter(|(count, _, _)| *count > 0)
+        .map(|(count, singular, plural)| count_noun(*count as u64, singular, plural))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Returns the path of the input a source belongs to, or `?` when the index names no
+/// input (the same fallback as [`Analysis::source_label`]).
+pub(crate) fn input_path<'a>(analysis: &'a Analysis, source: &Source) -> &'a str {
+    analysis
+        .inputs
+        .get(source.input as usize)
+        .map(|input| input.path.as_str())
+        .unwrap_or("?")
+}
+
+/// Names a position inside an input: `entry 12` or `line 34`.
+pub(crate) fn position_label(position: Position) -> String {
+    match position {
+        Position::Entry(index) => format!("entry {index}"),
+        Position::Line(line) => format!("line {line}"),
+    }
+}
+
+/// Returns the first and last request start of the run, when it had any request.
+pub(crate) fn time_span(summary: &Summary) -> Option<(Timestamp, Timestamp)> {
+    Some((summary.first_request?, summary.last_request?))
+}
+
+/// Returns the first finding of each rule that fired, in report order, so that each
+/// rule's fix can be shown once.
+pub(crate) fn fired_rules(findings: &[Finding]) -> Vec<&Finding> {
+    let mut seen: Vec<&Finding> = Vec::new();
+    for finding in findings {
+        if !seen.iter().any(|f| f.rule == finding.rule) {
+            seen.push(finding);
+        }
+    }
+    seen
+}
+
+/// Makes a value from an input safe to print on one line: line breaks and tabs become
+/// spaces, and other control characters (such as the ESC of a terminal escape sequence
+/// smuggled into a URL) are printed escaped, as `\u{1b}`.
+pub(crate) fn one_line(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
 }
