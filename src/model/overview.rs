@@ -42,7 +42,7 @@ struct Group {
 /// Computes the overview of every endpoint that received API calls, most throttled
 /// first, then busiest first, then by host and endpoint.
 ///
-/// Only exchanges for which [`Exchange::is_api_call`] holds are counted. `exchanges`
+/// Only exchanges for which [`Exchange::is_api_call`] is true are counted. `exchanges`
 /// should be sorted by start time; unsorted start times are sorted per endpoint
 /// before the sweep, so the peak is right either way.
 pub fn endpoint_overview(exchanges: &[Exchange]) -> Vec<EndpointStats> {
@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn peak_uses_sliding_window() {
         // Three requests at 0-2 s and five at 50-61 s: the window starting at 0 s
-        // holds seven of them, the one starting at 50 s only five.
+        // contains seven of them, the one starting at 50 s only five.
         let offsets_ms = [0, 1_000, 2_000, 50_000, 55_000, 58_000, 59_999, 61_000];
         let exchanges = finish(
             offsets_ms

@@ -109,7 +109,8 @@ impl RateLimitSignals {
     /// `headers` are the response headers as captured (any case, duplicates kept),
     /// `body` the start of the response body when the capture holds it, and
     /// `received_at` the instant the response was complete, used when no `Date`
-    /// header gives the server clock.
+    /// header gives the server clock. Unreadable values are skipped (and flagged in
+    /// `retry_after_malformed` for Retry-After), so this never fails.
     pub fn from_response(
         status: u16,
         headers: &[(&str, &str)],
@@ -144,57 +145,33 @@ impl RateLimitSignals {
             })
             .map_or(received_at, |(instant, _)| instant);
 
-        // RFC 9110 section 10.2.3: on a redirect, Retry-After only asks the client to
-        // wait before following it, and `Retry-After: 0` on a 301 is common.
         let is_redirect = (300..400).contains(&status);
-        let mut retry_after_present = false;
-        let mut retry_after_malformed = false;
-        let mut retry_after: Option<RetryAfter> = None;
+        let mut retry = RetryAfterReading::default();
         let mut quotas = QuotaReader::default();
         for (field, value) in fields {
-            if field != Field::RetryAfter {
-                quotas.add(field, value, server_now);
-                continue;
-            }
-            if is_redirect {
-                continue;
-            }
-            retry_after_present = true;
-            let mut members = 0;
-            for member in values::list_members(value) {
-                members += 1;
-                match values::parse_retry_after(member, server_now) {
-                    // Repeated values keep the shortest wait, so that a client is
-                    // only blamed for ignoring every one of them.
-                    Some(parsed)
-                        if retry_after
-                            .as_ref()
-                            .is_none_or(|r| parsed.delay_ms < r.delay_ms) =>
-                    {
-                        retry_after = Some(parsed);
-                    }
-                    Some(_) => {}
-                    None => retry_after_malformed = true,
-                }
-            }
-            if members == 0 {
-                retry_after_malformed = true;
+            match field {
+                // RFC 9110 section 10.2.3: on a redirect, Retry-After is the time to
+                // wait before following it. `Retry-After: 0` on a 301 is common and is
+                // no throttling signal.
+                Field::RetryAfter if is_redirect => {}
+                Field::RetryAfter => retry.add(value, server_now),
+                _ => quotas.add(field, value, server_now),
             }
         }
 
         let reading = quotas.finish();
         let throttle = classify_throttle(
             status,
-            retry_after_present,
+            retry.present,
             reading.quota.as_ref(),
             reading.dash_limit_zero,
             body,
         );
         RateLimitSignals {
-            retry_after,
+            retry_after: retry.value,
             quota: reading.quota,
             throttle,
-            retry_after_malformed,
+            retry_after_malformed: retry.malformed,
         }
     }
 
@@ -213,7 +190,41 @@ impl RateLimitSignals {
     }
 }
 
-/// Decides whether a response is a throttling answer. Redirects never are.
+/// The `Retry-After` headers of a response, read one value at a time.
+#[derive(Default)]
+struct RetryAfterReading {
+    present: bool,
+    malformed: bool,
+    value: Option<RetryAfter>,
+}
+
+impl RetryAfterReading {
+    fn add(&mut self, header_value: &str, server_now: Timestamp) {
+        self.present = true;
+        let mut members = 0;
+        for member in values::list_members(header_value) {
+            members += 1;
+            let Some(parsed) = values::parse_retry_after(member, server_now) else {
+                self.malformed = true;
+                continue;
+            };
+            // Repeated values keep the shortest wait, so that a client is only
+            // blamed for ignoring every one of them.
+            if self
+                .value
+                .as_ref()
+                .is_none_or(|kept| parsed.delay_ms < kept.delay_ms)
+            {
+                self.value = Some(parsed);
+            }
+        }
+        if members == 0 {
+            self.malformed = true;
+        }
+    }
+}
+
+/// Returns why a response counts as throttled, or `None`. Redirects never count.
 fn classify_throttle(
     status: u16,
     retry_after_present: bool,
@@ -225,8 +236,10 @@ fn classify_throttle(
         return None;
     }
     if status == 429 {
-        // Okta marks a concurrency violation with `X-Rate-Limit-Limit: 0` on its 429
-        // (Okta developer documentation, "Concurrent rate limits").
+        // During a concurrency violation, Okta's `X-Rate-Limit-*` headers describe the
+        // concurrency limit instead of the per-minute bucket (Okta developer
+        // documentation, "Rate limit best practices"), and its 429 then carries
+        // `X-Rate-Limit-Limit: 0`.
         return Some(if dash_limit_zero {
             Throttle::ConcurrencyLimit
         } else {
@@ -241,15 +254,15 @@ fn classify_throttle(
     if status == 503 && retry_after_present {
         return Some(Throttle::ServiceUnavailable);
     }
-    // GitHub answers 403 for exhausted primary and secondary limits, with a remaining
-    // quota of 0; a 403 without it is an authorisation failure.
+    // GitHub returns 403 for exhausted primary and secondary limits, with a remaining
+    // quota of 0. A 403 without it is an authorisation failure.
     if status == 403 && quota.is_some_and(|q| q.remaining == Some(0)) {
         return Some(Throttle::QuotaExhausted);
     }
     None
 }
 
-/// Whether a JSON body carries Okta's rate-limit error, `"errorCode": "E0000047"`.
+/// Checks whether a JSON body carries Okta's rate-limit error, `"errorCode": "E0000047"`.
 /// The body may be truncated, so it is scanned instead of parsed.
 fn has_okta_rate_limit_code(body: &str) -> bool {
     const CODE: &[u8] = b"\"E0000047\"";

@@ -270,8 +270,9 @@ impl<'a> QuotaReader<'a> {
         }
     }
 
-    /// The structured family: the tightest named item joined with its policy by name,
-    /// else the draft -07 Dictionary, else the first named policy alone.
+    /// Builds the structured family from the tightest named item joined with its
+    /// policy by name, else from the draft -07 Dictionary, else from the first named
+    /// policy alone.
     fn structured_partial(&mut self) -> Partial<'a> {
         if let Some(item) = self.tightest_item.take() {
             let policy = self
@@ -352,8 +353,8 @@ fn read_resets(partial: &mut Partial<'_>, value: &str, server_now: Timestamp) {
 }
 
 /// `X-Shopify-Shop-Api-Call-Limit: 32/40`: 32 calls used of a bucket of 40. The
-/// bucket leaks 2 calls per second (Shopify REST Admin API documentation), so there is
-/// no reset time.
+/// bucket leaks at a constant rate (2 requests per second on the Standard plan, per
+/// Shopify's "REST Admin API rate limits" page), so the header has no reset time.
 fn read_shopify(partial: &mut Partial<'_>, value: &str) {
     for member in list_members(value) {
         let Some((used, bucket)) = member.split_once('/') else {

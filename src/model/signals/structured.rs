@@ -139,7 +139,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Takes bytes while `accept` holds and returns them.
+    /// Advances while `accept` returns true and returns the bytes passed.
     fn take_while(&mut self, accept: impl Fn(u8) -> bool) -> &'a str {
         let start = self.pos;
         while self.peek().is_some_and(&accept) {

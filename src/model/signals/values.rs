@@ -11,7 +11,7 @@ use super::http_date::{is_day_name, parse_http_date};
 use super::{RetryAfter, RetryAfterForm};
 use crate::model::time::Timestamp;
 
-/// Largest delay in seconds that a value may announce. RFC 9111 section 1.2.2 tells
+/// Largest delay in seconds that a value may announce. RFC 9111 section 1.2.2 requires
 /// caches to read any larger delta-seconds value as 2^31 seconds (about 68 years), and
 /// the same cap keeps later arithmetic free of overflow.
 const MAX_DELAY_S: f64 = 2_147_483_648.0;
@@ -41,8 +41,8 @@ pub(crate) fn parse_retry_after(value: &str, server_now: Timestamp) -> Option<Re
 /// Parses one reset value (`X-RateLimit-Reset` and the like) into a delay in
 /// milliseconds from the moment the response was received, never negative.
 ///
-/// The unit is decided by the value itself, because vendors disagree and none says
-/// which one it uses:
+/// The unit is decided by the value itself, because vendors disagree and none states
+/// the unit in the response:
 /// - letters, `-` after the first character or `:` mean a date (HTTP-date or ISO 8601,
 ///   as Jira sends);
 /// - a number of at least 1e12 is epoch milliseconds, at least 1e9 epoch seconds
