@@ -184,6 +184,17 @@ const RETRY_CASES: &[RetryCase] = &[
         false,
     ),
     retry(
+        "second date header readable",
+        &[
+            ("Date", "garbage"),
+            ("Date", DATE_AHEAD),
+            ("Retry-After", "Sun, 01 Mar 2026 10:00:30 GMT"),
+        ],
+        Some(10_000),
+        IMF,
+        false,
+    ),
+    retry(
         "date without date header",
         &[("Retry-After", "Sun, 01 Mar 2026 10:00:30 GMT")],
         Some(30_000),
@@ -524,6 +535,32 @@ fn quota_cases() -> Vec<QuotaCase> {
                 window_s: Some(1),
                 resource: Some("default".to_string()),
                 ..quota(RateLimitStructured, Some(10), Some(0), Some(1_000))
+            }),
+        },
+        QuotaCase {
+            name: "structured partition key",
+            headers: headers(&[
+                (
+                    "RateLimit-Policy",
+                    r#""peruser";q=100;w=60;pk=:cHsdsRa894==:"#,
+                ),
+                ("RateLimit", r#""peruser";r=7;t=12;pk=:cHsdsRa894==:"#),
+            ]),
+            expected: Some(Quota {
+                window_s: Some(60),
+                resource: Some("peruser".to_string()),
+                ..quota(RateLimitStructured, Some(100), Some(7), Some(12_000))
+            }),
+        },
+        QuotaCase {
+            name: "structured escaped name",
+            headers: headers(&[
+                ("RateLimit-Policy", r#""a\"b";q=5"#),
+                ("RateLimit", r#""a\"b";r=1"#),
+            ]),
+            expected: Some(Quota {
+                resource: Some("a\"b".to_string()),
+                ..quota(RateLimitStructured, Some(5), Some(1), None)
             }),
         },
         QuotaCase {

@@ -117,15 +117,11 @@ impl RateLimitSignals {
         body: Option<&str>,
         received_at: Timestamp,
     ) -> Self {
-        let mut date = None;
         // Allocated only when a rate-limit header is present.
         let mut fields: Vec<(Field, &str)> = Vec::new();
         for &(name, value) in headers {
             match headers::classify(name) {
-                None => {}
-                Some(Field::Date) => {
-                    date = date.or(Some(value));
-                }
+                None | Some(Field::Date) => {}
                 Some(field) => fields.push((field, value)),
             }
         }
@@ -136,13 +132,13 @@ impl RateLimitSignals {
             };
         }
 
-        // The server clock, when the response states it, so that dates and epoch
+        // The server clock from the first readable `Date`, so that dates and epoch
         // resets are not shifted by the skew of the capturing client's clock.
-        let server_now = date
-            .and_then(|value| {
-                values::list_members(value)
-                    .find_map(|member| http_date::parse_http_date(member, received_at))
-            })
+        let server_now = headers
+            .iter()
+            .filter(|(name, _)| headers::classify(name) == Some(Field::Date))
+            .flat_map(|(_, value)| values::list_members(value))
+            .find_map(|member| http_date::parse_http_date(member, received_at))
             .map_or(received_at, |(instant, _)| instant);
 
         let is_redirect = (300..400).contains(&status);
