@@ -129,7 +129,9 @@ type Specificity = (usize, usize, bool);
 impl PathPattern {
     fn parse(pattern: &str) -> Result<Self, String> {
         let Some(rest) = pattern.strip_prefix('/') else {
-            return Err(format!("invalid path pattern `{pattern}`: it must start with `/`"));
+            return Err(format!(
+                "invalid path pattern `{pattern}`: it must start with `/`"
+            ));
         };
         let parts: Vec<&str> = if rest.is_empty() {
             Vec::new()
@@ -148,9 +150,7 @@ impl PathPattern {
                 "*" => PatternSegment::Any,
                 p if p.starts_with('{') && p.ends_with('}') && p.len() > 2 => PatternSegment::Any,
                 "" => {
-                    return Err(format!(
-                        "invalid path pattern `{pattern}`: empty segment"
-                    ));
+                    return Err(format!("invalid path pattern `{pattern}`: empty segment"));
                 }
                 p if p.contains(['*', '{', '}']) => {
                     return Err(format!(
@@ -311,7 +311,9 @@ fn parse_profile(file: &str, text: &str) -> Result<Profile, RuleConfigError> {
         error(format!("line {line}, column {column}: {message}"))
     };
     if parsed.hosts.is_empty() {
-        return Err(error("`hosts` is empty: list at least one host pattern".into()));
+        return Err(error(
+            "`hosts` is empty: list at least one host pattern".into(),
+        ));
     }
     for host in &parsed.hosts {
         let bare = host.strip_prefix("*.").unwrap_or(host);
@@ -330,7 +332,10 @@ fn parse_profile(file: &str, text: &str) -> Result<Profile, RuleConfigError> {
             return Err(at(span, format!("duplicate bucket name `{}`", def.name)));
         }
         if def.limit == 0 {
-            return Err(at(span, format!("bucket `{}`: `limit` must be at least 1", def.name)));
+            return Err(at(
+                span,
+                format!("bucket `{}`: `limit` must be at least 1", def.name),
+            ));
         }
         if def.window_s == 0 {
             return Err(at(
@@ -362,7 +367,11 @@ fn parse_profile(file: &str, text: &str) -> Result<Profile, RuleConfigError> {
         buckets.push(Bucket {
             profile: name.clone(),
             name: def.name.into(),
-            methods: def.methods.into_iter().map(String::into_boxed_str).collect(),
+            methods: def
+                .methods
+                .into_iter()
+                .map(String::into_boxed_str)
+                .collect(),
             paths: def.paths.into_iter().map(String::into_boxed_str).collect(),
             limit: def.limit,
             window_s: def.window_s,
@@ -381,7 +390,11 @@ fn parse_profile(file: &str, text: &str) -> Result<Profile, RuleConfigError> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Profile {
         name,
-        hosts: parsed.hosts.into_iter().map(String::into_boxed_str).collect(),
+        hosts: parsed
+            .hosts
+            .into_iter()
+            .map(String::into_boxed_str)
+            .collect(),
         reset: parsed.reset,
         quota_headers: parsed.quota_headers,
         buckets,
@@ -424,15 +437,27 @@ mod tests {
             ("POST", "/api/v1/users", Some(("users-collection", 600))),
             ("GET", "/api/v1/users/{id}", Some(("users-item-read", 2000))),
             ("GET", "/api/v1/users/me", Some(("users-item-read", 2000))),
-            ("DELETE", "/api/v1/users/{id}", Some(("users-item-write", 600))),
-            ("POST", "/api/v1/users/{id}", Some(("users-item-write", 600))),
+            (
+                "DELETE",
+                "/api/v1/users/{id}",
+                Some(("users-item-write", 600)),
+            ),
+            (
+                "POST",
+                "/api/v1/users/{id}",
+                Some(("users-item-write", 600)),
+            ),
             ("GET", "/api/v1/apps/{id}/users", Some(("apps", 100))),
             ("GET", "/api/v1/apps", Some(("apps", 100))),
             ("GET", "/api/v1/apps/{id}", Some(("apps-item", 500))),
             ("GET", "/api/v1/logs", Some(("logs", 120))),
             ("POST", "/oauth2/{id}/v1/token", Some(("oauth2", 2000))),
             ("GET", "/oauth2/v1/clients", Some(("oauth2-clients", 100))),
-            ("GET", "/api/v1/groups/{id}/users", Some(("api-other", 1200))),
+            (
+                "GET",
+                "/api/v1/groups/{id}/users",
+                Some(("api-other", 1200)),
+            ),
             ("GET", "/oauth2/v1/keys", None),
         ];
         for (method, template, expected) in cases {
@@ -472,9 +497,21 @@ mod tests {
     #[test]
     fn github_bucket_table() {
         let cases: [(&str, &str, Option<(&str, u64)>); 4] = [
-            ("GET", "/repos/acme/app/issues", Some(("endpoint-read", 900))),
-            ("PATCH", "/repos/acme/app/issues/{id}", Some(("endpoint-write", 180))),
-            ("POST", "/repos/acme/app/issues", Some(("content-creation", 80))),
+            (
+                "GET",
+                "/repos/acme/app/issues",
+                Some(("endpoint-read", 900)),
+            ),
+            (
+                "PATCH",
+                "/repos/acme/app/issues/{id}",
+                Some(("endpoint-write", 180)),
+            ),
+            (
+                "POST",
+                "/repos/acme/app/issues",
+                Some(("content-creation", 80)),
+            ),
             (
                 "POST",
                 "/repos/acme/app/issues/{id}/comments",
