@@ -321,7 +321,10 @@ mod tests {
     fn early_retries_fire() {
         // The 429 arrives at 100 ms and asks for 30 s, so sending is allowed at 30.1 s.
         let findings = run(vec![
-            exchange("GET", ITEM, 0).throttled_429(Some(30)).build(),
+            exchange("GET", ITEM, 0)
+                .throttled_429(Some(30))
+                .quota(100, 0, 30_000)
+                .build(),
             exchange("GET", ITEM, 1_000).build(),
             exchange("GET", ITEM, 2_000).build(),
             exchange("GET", ITEM, 3_000).build(),
