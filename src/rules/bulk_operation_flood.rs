@@ -170,7 +170,7 @@ impl Detector {
         }
         let max_rate = self.thresholds.max_operations_per_s;
         // Episodes are unions of overlapping windows of `k` writes faster than the
-        // threshold; each window's rate is (k - 1) intervals over its span.
+        // threshold. Each window's rate is its k - 1 intervals over its span.
         let mut episode: Option<(usize, usize, f64)> = None;
         for first in 0..=writes.len() - k {
             let last = first + k - 1;
@@ -208,6 +208,7 @@ impl Detector {
             .map(|(m, n)| format!("{m} {n}"))
             .collect::<Vec<_>>()
             .join(", ");
+
         let message = format!(
             "{count} writes ({methods_text}) to {collection} in {}: {:.1} writes/s, peaking at \
              {:.1}/s over {} writes (threshold {}/s over {} writes).",
@@ -218,6 +219,7 @@ impl Detector {
             self.thresholds.max_operations_per_s,
             self.thresholds.min_operations,
         );
+
         let mut finding = self.spec.finding(involved, message);
         let endpoints = top_counts(involved.iter().map(|e| e.template.as_ref()), usize::MAX);
         finding.endpoint = endpoints.first().and_then(|(template, _)| {
@@ -226,12 +228,14 @@ impl Detector {
                 .find(|e| e.template.as_ref() == template)
                 .map(|e| e.endpoint())
         });
+
         if involved
             .iter()
             .any(|e| e.precision == TimePrecision::Seconds)
         {
             finding.confidence = Confidence::Low;
         }
+
         let metrics = &mut finding.metrics;
         metrics.insert("collection", json!(collection));
         metrics.insert("operations", json!(count));

@@ -81,7 +81,7 @@ struct BucketTraffic<'a> {
     throttled: Vec<usize>,
 }
 
-/// Where a bucket's limit came from.
+/// A bucket's limit and its source.
 struct Limit {
     requests: u64,
     window_s: u64,
@@ -101,7 +101,7 @@ struct Window {
 impl Detector {
     fn check_group(&self, ctx: &Context<'_>, group: &ClientHostGroup<'_>, out: &mut Vec<Finding>) {
         let mut resolver = BucketResolver::new(ctx.profiles, group.host.clone());
-        // Token-wide headers (GitHub's primary quota) say nothing about one endpoint.
+        // Token-wide headers (GitHub's primary quota) give no limit for one endpoint.
         let headers_per_bucket = !resolver.token_wide_headers();
         let mut buckets: BTreeMap<BucketKey, BucketTraffic<'_>> = BTreeMap::new();
         for exchange in &group.exchanges {

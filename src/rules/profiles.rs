@@ -33,11 +33,13 @@ pub struct Profiles {
 #[derive(Clone, Debug)]
 pub struct Profile {
     pub name: Arc<str>,
+    /// One line on which API and plan the numbers describe.
+    pub description: Box<str>,
     /// Host patterns: an exact name, or `*.domain` for any subdomain of `domain`.
     pub hosts: Vec<Box<str>>,
-    /// What the `Reset` quota header counts, when the profile states it.
+    /// Unit of the `Reset` quota header, when the profile states it.
     pub reset: Option<ResetMeaning>,
-    /// What the `Limit`/`Remaining` response headers describe.
+    /// Scope of the quota that the `Limit`/`Remaining` response headers announce.
     pub quota_headers: QuotaHeaders,
     buckets: Vec<Bucket>,
     /// Patterns of endpoints that are not rate limited at all.
@@ -62,11 +64,11 @@ pub enum QuotaHeaders {
     #[default]
     Bucket,
     /// The headers describe one quota shared by every request of the token (GitHub's
-    /// primary limit), so they say nothing about a single endpoint.
+    /// primary limit), so they give no limit for a single endpoint.
     Token,
 }
 
-/// How requests matching a bucket share its count.
+/// Sharing of a bucket's count between the requests it matches.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BucketScope {
@@ -122,8 +124,9 @@ struct PathPattern {
     segments: Vec<PatternSegment>,
 }
 
-/// How specific a match is; larger wins. Literal segments count first, then the
-/// number of segments matched one by one, then whether the bucket names its methods.
+/// Rank of a match, where a larger rank is more specific. Literal segments count first,
+/// then the number of segments matched one by one, then whether the bucket names its
+/// methods.
 type Specificity = (usize, usize, bool);
 
 impl PathPattern {
@@ -244,7 +247,7 @@ impl Profiles {
         Self::from_sources(&BUILTIN)
     }
 
-    /// Parses profiles from `(file name, text)` pairs; the file name appears in errors.
+    /// Parses profiles from `(file name, text)` pairs. The file name appears in errors.
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<Self, RuleConfigError> {
         let profiles = sources
             .iter()
@@ -272,7 +275,6 @@ impl Profiles {
 #[serde(deny_unknown_fields)]
 struct ProfileFile {
     name: String,
-    #[allow(dead_code)]
     description: String,
     hosts: Vec<String>,
     reset: Option<ResetMeaning>,
@@ -390,6 +392,7 @@ fn parse_profile(file: &str, text: &str) -> Result<Profile, RuleConfigError> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Profile {
         name,
+        description: parsed.description.into(),
         hosts: parsed
             .hosts
             .into_iter()
@@ -420,6 +423,9 @@ mod tests {
     const OKTA: &str = "acme.okta.com";
     const GITHUB: &str = "api.github.com";
 
+    /// Method, template and the expected bucket name and limit.
+    type Case = (&'static str, &'static str, Option<(&'static str, u64)>);
+
     fn builtin() -> Profiles {
         Profiles::builtin().expect("embedded profiles are valid")
     }
@@ -432,7 +438,7 @@ mod tests {
 
     #[test]
     fn okta_bucket_table() {
-        let cases: [(&str, &str, Option<(&str, u64)>); 14] = [
+        let cases: [Case; 14] = [
             ("GET", "/api/v1/users", Some(("users-collection", 600))),
             ("POST", "/api/v1/users", Some(("users-collection", 600))),
             ("GET", "/api/v1/users/{id}", Some(("users-item-read", 2000))),
@@ -496,7 +502,7 @@ mod tests {
 
     #[test]
     fn github_bucket_table() {
-        let cases: [(&str, &str, Option<(&str, u64)>); 4] = [
+        let cases: [Case; 4] = [
             (
                 "GET",
                 "/repos/acme/app/issues",
@@ -540,19 +546,19 @@ mod tests {
         let text = "name = \"x\"\ndescription = \"d\"\nhosts = [\"a.example\"]\nbuckets = []\nlimits = 3\n";
         let err = Profiles::from_sources(&[("rules/profiles/x.toml", text)])
             .expect_err("unknown key must fail");
-        let shown = err.to_string();
-        assert!(shown.contains("rules/profiles/x.toml"), "{shown}");
-        assert!(shown.contains("line 5"), "{shown}");
-        assert!(shown.contains("limits"), "{shown}");
+        let text = err.to_string();
+        assert!(text.contains("rules/profiles/x.toml"), "{text}");
+        assert!(text.contains("line 5"), "{text}");
+        assert!(text.contains("limits"), "{text}");
     }
 
     #[test]
     fn zero_limit_rejected_with_position() {
         let text = "name = \"x\"\ndescription = \"d\"\nhosts = [\"a.example\"]\n\n[[buckets]]\nname = \"b\"\npaths = [\"/a\"]\nlimit = 0\nwindow_s = 60\nnote = \"n\"\n";
         let err = Profiles::from_sources(&[("x.toml", text)]).expect_err("zero limit");
-        let shown = err.to_string();
-        assert!(shown.contains("line 5, column 1"), "{shown}");
-        assert!(shown.contains("`limit` must be at least 1"), "{shown}");
+        let text = err.to_string();
+        assert!(text.contains("line 5, column 1"), "{text}");
+        assert!(text.contains("`limit` must be at least 1"), "{text}");
     }
 
     #[test]

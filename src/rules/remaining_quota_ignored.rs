@@ -96,7 +96,7 @@ impl QuotaBucket {
     }
 }
 
-/// How a low-quota episode ended.
+/// End of a low-quota episode.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Throttled,
@@ -115,7 +115,7 @@ struct Episode {
 }
 
 /// Returns the limit and remaining of a quota that can judge a low reading. Okta's
-/// concurrency answers carry a limit of 0, which says nothing about the rate quota.
+/// concurrency responses carry a limit of 0, which says nothing about the rate quota.
 fn usable(quota: Option<&Quota>) -> Option<(u64, u64)> {
     let quota = quota?;
     match (quota.limit, quota.remaining) {
@@ -222,8 +222,8 @@ impl Detector {
         let after_span = end.start.micros_since(low.start);
         let rate_before = rate_per_s(before_count - 1, before_span);
         let rate_after = rate_per_s(after_count, after_span);
-        let kept = rate_after / rate_before;
-        if kept < self.thresholds.kept_rate_fraction {
+        let kept_fraction = rate_after / rate_before;
+        if kept_fraction < self.thresholds.kept_rate_fraction {
             return None;
         }
 
@@ -243,7 +243,7 @@ impl Detector {
              {outcome} {} later.",
             self.thresholds.low_remaining_fraction * 100.0,
             rate_after,
-            kept * 100.0,
+            kept_fraction * 100.0,
             rate_before,
             self.thresholds.kept_rate_fraction * 100.0,
             format_duration_micros(after_span),
@@ -264,7 +264,7 @@ impl Detector {
         metrics.insert("remaining_values", json!(remaining));
         metrics.insert("rate_before_per_s", json!(round2(rate_before)));
         metrics.insert("rate_after_per_s", json!(round2(rate_after)));
-        metrics.insert("kept_fraction", json!(round2(kept)));
+        metrics.insert("kept_fraction", json!(round2(kept_fraction)));
         metrics.insert("requests_after_low", json!(after_count));
         metrics.insert("outcome", json!(outcome));
         metrics.insert("outcome_at", json!(end.start.to_rfc3339_millis()));
@@ -296,8 +296,8 @@ mod tests {
         load().expect("rule file is valid").check(&ctx)
     }
 
-    /// Requests every 100 ms whose remaining quota counts down from 20 of 100; after the
-    /// first low reading (remaining 9) they come every `after_step_ms`.
+    /// Requests every 100 ms whose remaining quota counts down from 20 of 100. After the
+    /// first low reading (remaining 9), they come every `after_step_ms`.
     fn countdown(after_step_ms: i64) -> Vec<Exchange> {
         let mut at = 0;
         (0..=20)

@@ -122,7 +122,7 @@ impl Detector {
             .collect();
         let mut waits: Vec<(i64, usize, Scope)> = Vec::new();
         for (index, exchange) in exchanges.iter().enumerate() {
-            let Some(allowed) = asked_wait(exchange) else {
+            let Some(allowed) = wait_end(exchange) else {
                 continue;
             };
             let end = exchange.end().micros();
@@ -158,7 +158,7 @@ impl Detector {
             while let Some((end, source, scope)) = waits.get(next_wait)
                 && *end <= start
             {
-                let allowed_us = asked_wait(exchanges[*source]).map_or(0, |t| t.micros());
+                let allowed_us = wait_end(exchanges[*source]).map_or(0, |t| t.micros());
                 let wait = Wait {
                     allowed_us,
                     source: *source,
@@ -218,7 +218,7 @@ impl Detector {
                 |(_, _, scope)| scope.clone(),
             );
         let wait_us =
-            asked_wait(source).map_or(0, |t| t.micros().saturating_sub(source.end().micros()));
+            wait_end(source).map_or(0, |t| t.micros().saturating_sub(source.end().micros()));
         let wait_kind = if source.signals.retry_after.is_some() {
             "Retry-After"
         } else {
@@ -280,9 +280,9 @@ impl Detector {
     }
 }
 
-/// Returns the instant the server asked the client to wait for: after a throttled
+/// Returns the instant until which the server requested the client to wait: after a throttled
 /// response with Retry-After, or a response with Remaining 0 and a Reset.
-fn asked_wait(exchange: &Exchange) -> Option<crate::model::Timestamp> {
+fn wait_end(exchange: &Exchange) -> Option<crate::model::Timestamp> {
     let signals = &exchange.signals;
     let throttled_with_retry_after = exchange.is_throttled() && signals.retry_after.is_some();
     let exhausted = signals
@@ -319,7 +319,7 @@ mod tests {
 
     #[test]
     fn early_retries_fire() {
-        // The 429 arrives at 100 ms and asks for 30 s, so sending is allowed at 30.1 s.
+        // The 429 arrives at 100 ms and requests a 30 s wait, so sending is allowed at 30.1 s.
         let findings = run(vec![
             exchange("GET", ITEM, 0)
                 .throttled_429(Some(30))
@@ -342,7 +342,7 @@ mod tests {
 
     #[test]
     fn within_tolerance_quiet() {
-        // Allowed at 30.1 s; 30.0 s is exactly the 100 ms tolerance early.
+        // Sending is allowed at 30.1 s, and 30.0 s is exactly the 100 ms tolerance early.
         let findings = run(vec![
             exchange("GET", ITEM, 0).throttled_429(Some(30)).build(),
             exchange("GET", ITEM, 30_000).build(),
