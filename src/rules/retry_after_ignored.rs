@@ -1,9 +1,21 @@
-//! `retry-after-ignored`.
+//! `retry-after-ignored`: after the server asked the client to wait (Retry-After, or
+//! Remaining 0 with a Reset), the client sent again to the same bucket too early.
+//!
+//! A wait is known to the client only once its response has arrived, so the rule
+//! sweeps response arrivals and request starts in time order, O(n log n) per group.
+//! A request that was itself early and got a new wait continues the same finding, so
+//! a client that hammers through fifty 429s gets one finding, not fifty.
+
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Deserialize;
+use serde_json::json;
 
 use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
-use super::{Context, Finding, Rule};
+use super::window::{BucketKey, BucketResolver, MethodClass};
+use super::{ClientHostGroup, Confidence, Context, Finding, Rule};
+use crate::model::time::format_duration_micros;
+use crate::model::{Exchange, Throttle, TimePrecision};
 
 pub const NAME: &str = "retry-after-ignored";
 
@@ -11,16 +23,24 @@ const DEFINITION: &str = include_str!("../../rules/retry-after-ignored.toml");
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Thresholds {}
+pub struct Thresholds {
+    pub tolerance_ms: i64,
+}
 
 pub struct Detector {
     spec: RuleSpec,
-    #[allow(dead_code)]
     thresholds: Thresholds,
 }
 
 pub fn load() -> Result<Box<dyn Rule>, RuleConfigError> {
-    let (spec, thresholds) = parse_rule_file("rules/retry-after-ignored.toml", DEFINITION, NAME)?;
+    let file = "rules/retry-after-ignored.toml";
+    let (spec, thresholds): (RuleSpec, Thresholds) = parse_rule_file(file, DEFINITION, NAME)?;
+    if thresholds.tolerance_ms < 0 {
+        return Err(RuleConfigError {
+            file: file.to_string(),
+            message: "invalid `tolerance_ms`: expected 0 or more milliseconds".to_string(),
+        });
+    }
     Ok(Box::new(Detector { spec, thresholds }))
 }
 
@@ -30,7 +50,424 @@ impl Rule for Detector {
     }
 
     fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let _ = ctx;
-        Vec::new()
+        let mut findings = Vec::new();
+        for group in ctx.api_groups() {
+            self.check_group(ctx, group, &mut findings);
+        }
+        findings
+    }
+}
+
+/// The requests a wait applies to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Scope {
+    /// Every request of the client to the host.
+    Host,
+    /// One bucket: a shared profile bucket, or a template with a method class.
+    Bucket(BucketKey),
+}
+
+impl Scope {
+    fn label(&self, host: &str) -> String {
+        match self {
+            Scope::Host => format!("any endpoint of {host}"),
+            Scope::Bucket(BucketKey::Endpoint { method, template }) => {
+                format!("{method} of {template}")
+            }
+            Scope::Bucket(key) => key.label(),
+        }
+    }
+}
+
+/// A wait in force: the instant before which the client should not send, and the
+/// response that asked for it.
+#[derive(Clone, Copy)]
+struct Wait {
+    allowed_us: i64,
+    source: usize,
+}
+
+/// Ignored waits that belong together: the responses that asked for them and the
+/// requests sent too early.
+#[derive(Default)]
+struct Episode {
+    sources: BTreeSet<usize>,
+    /// Early requests with how early they were, in microseconds.
+    early: Vec<(usize, i64)>,
+}
+
+/// Returns the scope key of a request: its profile bucket, else its template with
+/// the method class, because servers count reads and writes of one resource apart.
+fn bucket_scope(resolver: &mut BucketResolver<'_>, exchange: &Exchange) -> BucketKey {
+    match &resolver.resolve(exchange).key {
+        BucketKey::Profile(label) => BucketKey::Profile(label.clone()),
+        BucketKey::Endpoint { method, template } => BucketKey::Endpoint {
+            method: MethodClass::of(method).as_str().into(),
+            template: template.clone(),
+        },
+    }
+}
+
+impl Detector {
+    fn check_group(&self, ctx: &Context<'_>, group: &ClientHostGroup<'_>, out: &mut Vec<Finding>) {
+        let exchanges = &group.exchanges;
+        let mut resolver = BucketResolver::new(ctx.profiles, group.host.clone());
+        // GitHub's quota headers describe the token-wide quota, so its waits cover the host.
+        let token_wide = resolver.token_wide_headers();
+        let tolerance_us = self.thresholds.tolerance_ms.saturating_mul(1_000);
+
+        let scopes: Vec<BucketKey> = exchanges
+            .iter()
+            .map(|e| bucket_scope(&mut resolver, e))
+            .collect();
+        let mut waits: Vec<(i64, usize, Scope)> = Vec::new();
+        for (index, exchange) in exchanges.iter().enumerate() {
+            let Some(allowed) = wait_end(exchange) else {
+                continue;
+            };
+            let end = exchange.end().micros();
+            if allowed.micros().saturating_sub(end) <= tolerance_us {
+                continue;
+            }
+            // Okta's concurrency 429 and a 429 without quota headers do not say which
+            // bucket is full, so the wait covers every request to the host.
+            let host_wide = token_wide
+                || exchange.signals.throttle == Some(Throttle::ConcurrencyLimit)
+                || (exchange.is_throttled() && exchange.signals.quota.is_none());
+            let scope = if host_wide {
+                Scope::Host
+            } else {
+                Scope::Bucket(scopes[index].clone())
+            };
+            waits.push((end, index, scope));
+        }
+        if waits.is_empty() {
+            return;
+        }
+        waits.sort_by_key(|(end, index, _)| (*end, *index));
+
+        let mut host_wait: Option<Wait> = None;
+        let mut bucket_waits: HashMap<BucketKey, Option<Wait>> = HashMap::new();
+        let mut episodes: Vec<Episode> = Vec::new();
+        // Episode of each early request, and of each response whose wait was ignored.
+        let mut episode_of: HashMap<usize, usize> = HashMap::new();
+        let mut next_wait = 0;
+        for (index, exchange) in exchanges.iter().enumerate() {
+            let start = exchange.start.micros();
+            // A response that arrived by the time this request started is known to it.
+            while let Some((end, source, scope)) = waits.get(next_wait)
+                && *end <= start
+            {
+                let allowed_us = wait_end(exchanges[*source]).map_or(0, |t| t.micros());
+                let wait = Wait {
+                    allowed_us,
+                    source: *source,
+                };
+                match scope {
+                    Scope::Host => replace_if_later(&mut host_wait, wait),
+                    Scope::Bucket(key) => {
+                        replace_if_later(bucket_waits.entry(key.clone()).or_default(), wait)
+                    }
+                }
+                next_wait += 1;
+            }
+
+            let candidates = [
+                host_wait,
+                bucket_waits.get(&scopes[index]).copied().flatten(),
+            ];
+            let Some(wait) = candidates
+                .into_iter()
+                .flatten()
+                .filter(|w| start < w.allowed_us.saturating_sub(tolerance_us))
+                .max_by_key(|w| w.allowed_us)
+            else {
+                continue;
+            };
+            let episode = *episode_of.entry(wait.source).or_insert_with(|| {
+                episodes.push(Episode::default());
+                episodes.len() - 1
+            });
+            episodes[episode].sources.insert(wait.source);
+            episodes[episode]
+                .early
+                .push((index, wait.allowed_us.saturating_sub(start)));
+            episode_of.insert(index, episode);
+        }
+
+        for episode in &episodes {
+            out.push(self.finding(group, &scopes, &waits, episode));
+        }
+    }
+
+    fn finding(
+        &self,
+        group: &ClientHostGroup<'_>,
+        scopes: &[BucketKey],
+        waits: &[(i64, usize, Scope)],
+        episode: &Episode,
+    ) -> Finding {
+        let exchanges = &group.exchanges;
+        let first_source = episode.sources.first().copied().unwrap_or(0);
+        let source = exchanges[first_source];
+        let scope = waits
+            .iter()
+            .find(|(_, index, _)| *index == first_source)
+            .map_or_else(
+                || Scope::Bucket(scopes[first_source].clone()),
+                |(_, _, scope)| scope.clone(),
+            );
+        let wait_us =
+            wait_end(source).map_or(0, |t| t.micros().saturating_sub(source.end().micros()));
+        let wait_kind = if source.signals.retry_after.is_some() {
+            "Retry-After"
+        } else {
+            "Reset with Remaining 0"
+        };
+        let max_early_us = episode.early.iter().map(|(_, us)| *us).max().unwrap_or(0);
+        let early_count = episode.early.len();
+        let ignored = episode.sources.len();
+
+        let responses = if ignored == 1 {
+            format!("a {} response", source.status)
+        } else {
+            format!("{ignored} responses")
+        };
+        let message = format!(
+            "Sent {early_count} requests to {} up to {} before the allowed time after {responses} \
+             asked to wait {} ({wait_kind}); tolerance {} ms.",
+            scope.label(&group.host),
+            format_duration_micros(max_early_us),
+            format_duration_micros(wait_us),
+            self.thresholds.tolerance_ms,
+        );
+
+        let mut indices: Vec<usize> = episode
+            .sources
+            .iter()
+            .copied()
+            .chain(episode.early.iter().map(|(i, _)| *i))
+            .collect();
+        indices.sort_unstable();
+        indices.dedup();
+        let involved: Vec<&Exchange> = indices.iter().map(|i| exchanges[*i]).collect();
+        let mut finding = self.spec.finding(&involved, message);
+        finding.endpoint = Some(source.endpoint());
+        // Second-precision times cannot show whether a request was a few hundred
+        // milliseconds early.
+        if involved
+            .iter()
+            .any(|e| e.precision == TimePrecision::Seconds)
+        {
+            finding.confidence = Confidence::Low;
+        }
+        let early_ms: Vec<i64> = episode
+            .early
+            .iter()
+            .take(50)
+            .map(|(_, us)| us / 1_000)
+            .collect();
+        let metrics = &mut finding.metrics;
+        metrics.insert("early_requests", json!(early_count));
+        metrics.insert("max_early_ms", json!(max_early_us / 1_000));
+        metrics.insert("early_ms", json!(early_ms));
+        metrics.insert("ignored_responses", json!(ignored));
+        metrics.insert("wait_ms", json!(wait_us / 1_000));
+        metrics.insert("wait_source", json!(wait_kind));
+        metrics.insert("scope", json!(scope.label(&group.host)));
+        metrics.insert("tolerance_ms", json!(self.thresholds.tolerance_ms));
+        finding
+    }
+}
+
+/// Returns the instant until which the server requested the client to wait: after a throttled
+/// response with Retry-After, or a response with Remaining 0 and a Reset.
+fn wait_end(exchange: &Exchange) -> Option<crate::model::Timestamp> {
+    let signals = &exchange.signals;
+    let throttled_with_retry_after = exchange.is_throttled() && signals.retry_after.is_some();
+    let exhausted = signals
+        .quota
+        .as_ref()
+        .is_some_and(|q| q.remaining == Some(0) && q.reset_delay_ms.is_some());
+    if throttled_with_retry_after || exhausted {
+        exchange.retry_allowed_at()
+    } else {
+        None
+    }
+}
+
+fn replace_if_later(slot: &mut Option<Wait>, wait: Wait) {
+    if slot.is_none_or(|current| wait.allowed_us > current.allowed_us) {
+        *slot = Some(wait);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testkit::{exchange, finish};
+    use crate::rules::{Profiles, Severity};
+
+    fn run(exchanges: Vec<Exchange>) -> Vec<Finding> {
+        let exchanges = finish(exchanges);
+        let profiles = Profiles::builtin().expect("embedded profiles are valid");
+        let ctx = Context::new(&exchanges, &profiles);
+        load().expect("rule file is valid").check(&ctx)
+    }
+
+    const ITEM: &str = "/v1/items/42";
+
+    #[test]
+    fn early_retries_fire() {
+        // The 429 arrives at 100 ms and requests a 30 s wait, so sending is allowed at 30.1 s.
+        let findings = run(vec![
+            exchange("GET", ITEM, 0)
+                .throttled_429(Some(30))
+                .quota(100, 0, 30_000)
+                .build(),
+            exchange("GET", ITEM, 1_000).build(),
+            exchange("GET", ITEM, 2_000).build(),
+            exchange("GET", ITEM, 3_000).build(),
+        ]);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.metrics["early_requests"], json!(3));
+        assert_eq!(f.metrics["max_early_ms"], json!(29_100));
+        assert_eq!(f.metrics["early_ms"], json!([29_100, 28_100, 27_100]));
+        assert_eq!(f.metrics["wait_ms"], json!(30_000));
+        assert_eq!(f.metrics["ignored_responses"], json!(1));
+        assert_eq!(f.metrics["scope"], json!("reads of /v1/items/{id}"));
+    }
+
+    #[test]
+    fn within_tolerance_quiet() {
+        // Sending is allowed at 30.1 s, and 30.0 s is exactly the 100 ms tolerance early.
+        let findings = run(vec![
+            exchange("GET", ITEM, 0).throttled_429(Some(30)).build(),
+            exchange("GET", ITEM, 30_000).build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn just_past_tolerance_fires() {
+        let findings = run(vec![
+            exchange("GET", ITEM, 0).throttled_429(Some(30)).build(),
+            exchange("GET", ITEM, 29_999).build(),
+        ]);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].metrics["max_early_ms"], json!(101));
+    }
+
+    #[test]
+    fn honoured_wait_quiet() {
+        let findings = run(vec![
+            exchange("GET", ITEM, 0).throttled_429(Some(2)).build(),
+            exchange("GET", ITEM, 2_500).build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn in_flight_request_not_early() {
+        // The second request left before the 429 arrived, so it could not know.
+        let findings = run(vec![
+            exchange("GET", ITEM, 0)
+                .duration_ms(500)
+                .throttled_429(Some(30))
+                .build(),
+            exchange("GET", ITEM, 300).build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn other_bucket_quiet_with_quota() {
+        // A 429 with quota headers names its bucket; other endpoints may go on.
+        let findings = run(vec![
+            exchange("GET", ITEM, 0)
+                .throttled_429(Some(30))
+                .quota(100, 0, 30_000)
+                .build(),
+            exchange("GET", "/v1/orders", 1_000).build(),
+            exchange("POST", ITEM, 1_500).build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn bare_429_covers_host() {
+        let findings = run(vec![
+            exchange("GET", ITEM, 0).throttled_429(Some(30)).build(),
+            exchange("GET", "/v1/orders", 1_000).build(),
+        ]);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].metrics["scope"],
+            json!("any endpoint of api.example.com")
+        );
+    }
+
+    #[test]
+    fn exhausted_quota_reset_fires() {
+        let findings = run(vec![
+            exchange("GET", ITEM, 0).quota(100, 0, 10_000).build(),
+            exchange("GET", ITEM, 500).build(),
+        ]);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].metrics["wait_source"],
+            json!("Reset with Remaining 0")
+        );
+        assert_eq!(findings[0].metrics["max_early_ms"], json!(9_600));
+    }
+
+    #[test]
+    fn hammering_is_one_finding() {
+        let mut traffic: Vec<Exchange> = (0..4)
+            .map(|i| {
+                exchange("GET", ITEM, i * 200)
+                    .throttled_429(Some(10))
+                    .build()
+            })
+            .collect();
+        traffic.push(exchange("GET", ITEM, 800).build());
+        let findings = run(traffic);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].metrics["early_requests"], json!(4));
+        assert_eq!(findings[0].metrics["ignored_responses"], json!(4));
+    }
+
+    #[test]
+    fn other_client_and_host_quiet() {
+        let findings = run(vec![
+            exchange("GET", ITEM, 0).throttled_429(Some(30)).build(),
+            exchange("GET", ITEM, 1_000).client("other-client").build(),
+            exchange("GET", ITEM, 1_500)
+                .host("api.other.example")
+                .build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn okta_apps_bucket_shared() {
+        // App users and app groups share Okta's apps bucket, so both are early.
+        let host = "acme.okta.com";
+        let findings = run(vec![
+            exchange("GET", "/api/v1/apps/0oa1ab2CDefGhIJk3l4/users", 0)
+                .host(host)
+                .throttled_429(None)
+                .quota(100, 0, 20_000)
+                .build(),
+            exchange("GET", "/api/v1/apps/0oa1ab2CDefGhIJk3l4/groups", 1_000)
+                .host(host)
+                .build(),
+            exchange("GET", "/api/v1/users", 1_500).host(host).build(),
+        ]);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].metrics["scope"], json!("okta/apps"));
+        assert_eq!(findings[0].metrics["early_requests"], json!(1));
     }
 }
