@@ -15,7 +15,10 @@ const SAMPLES: [(&str, Option<&str>); 9] = [
     ("endpoint-hotspot.har", Some("endpoint-hotspot")),
     ("retry-after-ignored.har", Some("retry-after-ignored")),
     ("bulk-operation-flood.har", Some("bulk-operation-flood")),
-    ("remaining-quota-ignored.har", Some("remaining-quota-ignored")),
+    (
+        "remaining-quota-ignored.har",
+        Some("remaining-quota-ignored"),
+    ),
     ("clean.har", None),
 ];
 
@@ -76,7 +79,10 @@ fn samples_directory_reports_every_rule() {
     }
     assert_eq!(code, 1, "error findings exit with 1");
     assert_eq!(report["schema_version"], 1);
-    assert_eq!(report["inputs"].as_array().map(Vec::len), Some(SAMPLES.len()));
+    assert_eq!(
+        report["inputs"].as_array().map(Vec::len),
+        Some(SAMPLES.len())
+    );
 }
 
 #[test]
@@ -126,8 +132,14 @@ fn broken_input_reported_and_run_continues() {
         .expect("ratelint runs");
     assert_eq!(output.status.code(), Some(2), "an unreadable input exits 2");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("broken.har"), "stderr names the file: {stderr}");
-    assert!(stderr.contains("line 1"), "stderr gives the position: {stderr}");
+    assert!(
+        stderr.contains("broken.har"),
+        "stderr names the file: {stderr}"
+    );
+    assert!(
+        stderr.contains("line 1"),
+        "stderr gives the position: {stderr}"
+    );
     let report: Value = serde_json::from_slice(&output.stdout).expect("report still written");
     let inputs = report["inputs"].as_array().expect("inputs");
     assert_eq!(inputs.len(), 2);
@@ -162,7 +174,14 @@ fn output_option_writes_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let target = dir.path().join("audit.md");
     let output = ratelint()
-        .args(["analyze", "samples/", "--format", "markdown", "--fail-on", "never"])
+        .args([
+            "analyze",
+            "samples/",
+            "--format",
+            "markdown",
+            "--fail-on",
+            "never",
+        ])
         .arg("--output")
         .arg(&target)
         .output()
@@ -190,7 +209,14 @@ fn table_fits_eighty_columns_without_colour() {
 fn no_format_leaks_planted_secrets() {
     for format in ["table", "markdown", "json"] {
         let output = ratelint()
-            .args(["analyze", "samples/", "--fail-on", "never", "--format", format])
+            .args([
+                "analyze",
+                "samples/",
+                "--fail-on",
+                "never",
+                "--format",
+                format,
+            ])
             .output()
             .expect("ratelint runs");
         let text = String::from_utf8_lossy(&output.stdout);
