@@ -124,8 +124,8 @@ impl Detector {
 
         let mut finding = self.spec.finding(&involved, message);
         finding.endpoint = endpoints.first().map(|(endpoint, _)| endpoint.clone());
-        // A duration the input did not record counts as 0 ms, which can hide overlap;
-        // second-precision starts make coincidences that were not there.
+        // A duration the input did not record counts as 0 ms, which can hide overlap.
+        // Second-precision starts make coincidences that were not there.
         if involved
             .iter()
             .any(|e| e.duration_us.is_none() || e.precision == TimePrecision::Seconds)
@@ -173,10 +173,10 @@ fn describe_endpoints(endpoints: &[(Endpoint, usize)], total: usize) -> String {
         .take(TOP_ENDPOINTS)
         .map(|(endpoint, count)| format!("{endpoint} ({count})"))
         .collect();
-    let shown: usize = endpoints.iter().take(TOP_ENDPOINTS).map(|(_, c)| c).sum();
+    let named_count: usize = endpoints.iter().take(TOP_ENDPOINTS).map(|(_, c)| c).sum();
     let mut text = named.join(", ");
-    if total > shown {
-        text.push_str(&format!(" and {} others", total - shown));
+    if total > named_count {
+        text.push_str(&format!(" and {} others", total - named_count));
     }
     text
 }
@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn sequential_requests_are_quiet() {
-        // 100 requests, each sent when the previous answer arrived.
+        // 100 requests, each sent when the previous response arrived.
         assert!(run(&finish(parallel(100, 100, 100))).is_empty());
     }
 

@@ -23,7 +23,7 @@ const DEFINITION: &str = include_str!("../../rules/n-plus-one.toml");
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
-    /// Fewest distinct items requested after one list request.
+    /// Minimum number of distinct items requested after one list request.
     pub min_item_requests: usize,
     /// Time after the list response in which item requests count, in ms, when the
     /// list body's identifiers are unknown.
@@ -218,10 +218,10 @@ type GroupIndex<'a> = (
     HashMap<&'a str, Vec<&'a Exchange>>,
 );
 
-/// Indexes one group: every `GET` whose template has an identifier segment is an item
-/// request of the collection path before that segment (a path with two identifiers
-/// belongs to two collections), and every successful `GET` whose template does not end
-/// in an identifier is a list request.
+/// Indexes one group. Every `GET` whose template has an identifier segment is an item
+/// request of the collection path before that segment, so a path with two identifiers
+/// belongs to two collections. Every successful `GET` whose template does not end in an
+/// identifier is a list request.
 fn index_group<'a>(group: &ClientHostGroup<'a>) -> GroupIndex<'a> {
     let mut items: HashMap<&'a str, Vec<ItemSeries<'a>>> = HashMap::new();
     let mut lists: HashMap<&'a str, Vec<&'a Exchange>> = HashMap::new();
@@ -322,7 +322,7 @@ fn linked_hits<'a>(series: &ItemSeries<'a>, list: &Exchange) -> Vec<Hit<'a>> {
     hits
 }
 
-/// Whether a template segment is an identifier placeholder, with or without an
+/// Checks whether a template segment is an identifier placeholder, with or without an
 /// extension (`{id}`, `{id}.json`).
 fn is_id_segment(segment: &str) -> bool {
     segment.starts_with(ID_PLACEHOLDER)
@@ -376,7 +376,8 @@ mod tests {
         (0..count).map(|i| format!("00u{:017}", i)).collect()
     }
 
-    /// A user list at 0 ms (answered at 100 ms), then one `GET` per id every `step_ms`.
+    /// Builds a user list at 0 ms (complete at 100 ms), then one `GET` per id every
+    /// `step_ms`.
     fn list_then_items(ids: &[String], listed: bool, step_ms: i64) -> Vec<Exchange> {
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
         let mut list = exchange("GET", "/api/v1/users?limit=200", 0);

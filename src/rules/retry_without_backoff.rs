@@ -2,9 +2,9 @@
 //! each time.
 //!
 //! The verdict comes from timestamps alone, so it is built on the gaps between one
-//! attempt's end and the next attempt's start: constant gaps are a fixed delay, gaps
-//! whose logarithm grows linearly are exponential, and a low spread around that fitted
-//! curve means no jitter.
+//! attempt's end and the next attempt's start. Constant gaps are a fixed delay, and
+//! gaps whose logarithm grows linearly are exponential. A low spread around that
+//! fitted curve means no jitter.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,7 +28,7 @@ const GAPS_IN_MESSAGE: usize = 8;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
-    /// Fewest retries (so fewest gaps) needed to judge a chain.
+    /// Minimum number of retries (and so of gaps) needed to judge a chain.
     pub min_retries: usize,
     /// Gaps up to this many milliseconds count as an immediate retry.
     pub immediate_gap_ms: u64,
@@ -38,8 +38,8 @@ pub struct Thresholds {
     pub min_exponential_factor: f64,
     /// Smallest deviation from the fitted exponential curve that counts as jitter.
     pub jitter_min_fraction: f64,
-    /// A throttled request sent again after a longer wait than this (and longer than
-    /// its Retry-After) starts over instead of continuing a chain, in ms.
+    /// A throttled request sent again more than this long after the wait the server
+    /// requested starts over instead of continuing a chain, in ms.
     pub max_retry_gap_ms: u64,
 }
 
@@ -123,7 +123,7 @@ impl Verdict {
     }
 }
 
-/// Attempts of one request: the first throttled answer, then every retry.
+/// Attempts of one request: the first throttled response, then every retry.
 type Chain<'a> = Vec<&'a Exchange>;
 
 impl Detector {
@@ -173,17 +173,19 @@ impl Detector {
             .collect()
     }
 
-    /// Whether `next` is a retry of the chain's last attempt rather than a new request
-    /// sent much later.
+    /// Checks whether `next` is a retry of the chain's last attempt rather than a new
+    /// request sent much later.
     fn continues(&self, chain: &Chain<'_>, next: &Exchange) -> bool {
         let Some(last) = chain.last() else {
             return false;
         };
         let gap_ms = next.start.micros_since(last.end()) / 1_000;
-        let asked_ms = last.signals.retry_after.as_ref().map_or(0, |r| r.delay_ms);
+        let requested_wait_ms = last
+            .retry_allowed_at()
+            .map_or(0, |at| at.micros_since(last.end()).max(0) / 1_000);
         let limit_ms = i64::try_from(self.thresholds.max_retry_gap_ms)
             .unwrap_or(i64::MAX)
-            .max(asked_ms);
+            .saturating_add(requested_wait_ms);
         gap_ms <= limit_ms
     }
 
@@ -194,6 +196,7 @@ impl Detector {
             .windows(2)
             .map(|pair| (pair[1].start.micros_since(pair[0].end()) / 1_000).max(0))
             .collect();
+
         let verdict = self.classify(&gaps_ms);
         let severity = match verdict {
             Verdict::Immediate | Verdict::Fixed | Verdict::Linear | Verdict::Shrinking => {
@@ -202,24 +205,33 @@ impl Detector {
             Verdict::ExponentialWithoutJitter => Severity::Warning,
             Verdict::ExponentialWithJitter | Verdict::Irregular => return None,
         };
-        // The wait each throttled answer asked for: Retry-After, else the quota reset
+
+        // The wait each throttled response requested: Retry-After, else the quota reset
         // when Remaining was 0. A client that waited at least that long before every
         // retry obeys the server, whatever the shape of its gaps.
-        let asked_ms: Vec<Option<i64>> = earlier
+        let requested_wait_ms: Vec<Option<i64>> = earlier
             .iter()
             .map(|e| {
                 e.retry_allowed_at()
                     .map(|at| at.micros_since(e.end()).max(0) / 1_000)
             })
             .collect();
-        let honours_server = asked_ms
+        let honours_server = requested_wait_ms
             .iter()
             .zip(&gaps_ms)
-            .all(|(asked, gap)| asked.is_some_and(|asked| *gap >= asked));
+            .all(|(requested, gap)| requested.is_some_and(|wait| *gap >= wait));
         if honours_server {
             return None;
         }
-        Some(self.finding(first, chain, &gaps_ms, &asked_ms, verdict, severity))
+
+        Some(self.finding(
+            first,
+            chain,
+            &gaps_ms,
+            &requested_wait_ms,
+            verdict,
+            severity,
+        ))
     }
 
     /// Names the shape of the gaps. The checks run from the most to the least certain:
@@ -257,7 +269,7 @@ impl Detector {
             max_relative_deviation(&gaps, |i| (log_intercept + log_slope * i as f64).exp());
         if factor >= t.min_exponential_factor {
             // Linear growth also gives large early ratios (1 s, 2 s, 3 s: 2 then 1.5);
-            // with three or more gaps the better fit of a straight line tells it apart.
+            // with three or more gaps the better fit of a straight line separates the two.
             // A jittered exponential can fit a line about as badly as a curve, so the
             // line must also fit well.
             if gaps.len() >= 3
@@ -293,20 +305,20 @@ impl Detector {
         first: &Exchange,
         chain: &Chain<'_>,
         gaps_ms: &[i64],
-        asked_ms: &[Option<i64>],
+        requested_wait_ms: &[Option<i64>],
         verdict: Verdict,
         severity: Severity,
     ) -> Finding {
         let t = &self.thresholds;
         let retries = chain.len() - 1;
         let succeeded = chain.last().is_some_and(|e| !e.is_throttled());
-        let mut shown: Vec<String> = gaps_ms
+        let mut listed: Vec<String> = gaps_ms
             .iter()
             .take(GAPS_IN_MESSAGE)
             .map(|g| g.to_string())
             .collect();
         if gaps_ms.len() > GAPS_IN_MESSAGE {
-            shown.push("...".to_string());
+            listed.push("...".to_string());
         }
         let criterion = match verdict {
             Verdict::Immediate => format!("every gap at most {} ms", t.immediate_gap_ms),
@@ -329,11 +341,11 @@ impl Detector {
             "still throttled at the end"
         };
         let message = format!(
-            "{} retried {retries} times after a {} answer with gaps of {} ms ({outcome}): \
+            "{} retried {retries} times after a {} response with gaps of {} ms ({outcome}): \
              {} backoff ({criterion}).",
             first.endpoint(),
             throttle_label(first),
-            shown.join(", "),
+            listed.join(", "),
             verdict.as_str(),
         );
 
@@ -356,7 +368,7 @@ impl Detector {
         metrics.insert("verdict", json!(verdict.as_str()));
         metrics.insert("retries", json!(retries));
         metrics.insert("gaps_ms", json!(gaps_ms));
-        metrics.insert("retry_after_ms", json!(asked_ms));
+        metrics.insert("server_wait_ms", json!(requested_wait_ms));
         metrics.insert("succeeded", json!(succeeded));
         metrics.insert("duration_ms", json!(total_us / 1_000));
         metrics.insert("duration", json!(format_duration_micros(total_us)));
@@ -402,7 +414,7 @@ fn mean_relative_deviation(values: &[f64], fitted: impl Fn(usize) -> f64) -> f64
     deviations.iter().sum::<f64>() / deviations.len() as f64
 }
 
-/// Names the throttling answer by its status and reason, e.g. `429`.
+/// Names the throttling response by its status and reason, e.g. `429`.
 fn throttle_label(exchange: &Exchange) -> String {
     match exchange.signals.throttle {
         Some(Throttle::ConcurrencyLimit) => format!("{} (concurrency limit)", exchange.status),
@@ -431,9 +443,9 @@ mod tests {
         rule.check(&Context::new(exchanges, &Profiles::default()))
     }
 
-    /// A throttled request at 0 ms, retried after each of `gaps_ms` (measured from the
-    /// end of the previous attempt, every attempt lasting 100 ms); the last retry
-    /// succeeds. `retry_after_s` goes on every 429.
+    /// Builds a throttled request at 0 ms, retried after each of `gaps_ms`, measured
+    /// from the end of the previous attempt. Every attempt lasts 100 ms, the last retry
+    /// succeeds, and every 429 carries `retry_after_s`.
     fn chain(gaps_ms: &[i64], retry_after_s: Option<i64>) -> Vec<Exchange> {
         let mut exchanges = Vec::new();
         let mut start = 0;
@@ -498,7 +510,7 @@ mod tests {
         let findings = run(&finish(chain(&[1_000, 1_000, 1_000], Some(2))));
         assert_eq!(findings.len(), 1);
         assert_eq!(
-            findings[0].metrics["retry_after_ms"],
+            findings[0].metrics["server_wait_ms"],
             json!([2000, 2000, 2000])
         );
     }

@@ -1,5 +1,5 @@
-//! `tight-polling`: one client asks the same endpoint again and again at a short, steady
-//! interval and mostly gets the same answer back.
+//! `tight-polling`: one client requests the same endpoint again and again at a short,
+//! steady interval and mostly receives the same response.
 //!
 //! Regularity is judged with the median and the median absolute deviation of the
 //! intervals, because a poll loop is interrupted by the odd slow response or pause, and
@@ -20,19 +20,19 @@ pub const NAME: &str = "tight-polling";
 
 const DEFINITION: &str = include_str!("../../rules/tight-polling.toml");
 
-/// A pause longer than this many median-interval thresholds ends a polling run.
+/// A pause longer than this many times `max_interval_ms` ends a polling run.
 const RUN_BREAK_FACTOR: i64 = 3;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
-    /// Fewest requests in a run.
+    /// Minimum number of requests in a run.
     pub min_requests: usize,
-    /// Longest median interval between requests that still counts as tight, in ms.
+    /// Maximum median interval between requests that still counts as tight, in ms.
     pub max_interval_ms: u64,
-    /// Largest median absolute deviation of the intervals, relative to their median.
+    /// Maximum median absolute deviation of the intervals, relative to their median.
     pub max_relative_spread: f64,
-    /// Smallest fraction of responses equal to the previous one.
+    /// Minimum fraction of responses equal to the previous one.
     pub min_unchanged_fraction: f64,
 }
 
@@ -82,7 +82,7 @@ impl Rule for Detector {
     }
 }
 
-/// What identifies a polled series: method, template and the set of query keys.
+/// Key of a polled series: method, template and the set of query keys.
 type SeriesKey<'a> = (&'a str, &'a str, &'a [Box<str>]);
 
 /// The measured shape of one qualifying run.
@@ -228,7 +228,7 @@ impl Detector {
 
         let mut finding = self.spec.finding(&involved, message);
         finding.endpoint = Some(first.endpoint());
-        // Without body hashes, equal sizes only suggest equal content; one-second
+        // Without body hashes, equal sizes only suggest equal content. One-second
         // timestamps cannot show the jitter that would make the loop harmless.
         if !longest.hashed
             || longest
@@ -262,7 +262,7 @@ impl Detector {
     }
 }
 
-/// Leaves out requests that retry a throttled answer: they belong to
+/// Leaves out requests that retry a throttled response, because they belong to
 /// `retry-without-backoff`. A request is a retry when the previous request of its
 /// series was throttled, or when the client numbered it as a retry attempt.
 fn drop_retries<'a>(members: &[&'a Exchange]) -> Vec<&'a Exchange> {
@@ -309,7 +309,7 @@ mod tests {
         rule.check(&Context::new(exchanges, &Profiles::default()))
     }
 
-    /// `GET /v1/jobs/42/status` at the given offsets, all answered with the same body.
+    /// `GET /v1/jobs/42/status` at the given offsets, all with the same response body.
     fn polls(offsets_ms: &[i64]) -> Vec<Exchange> {
         offsets_ms
             .iter()
@@ -382,7 +382,7 @@ mod tests {
 
     #[test]
     fn heavy_jitter_is_quiet() {
-        // Intervals between 600 ms and 3.4 s around a 2 s median: spread about 45%.
+        // Intervals between 600 ms and 3.4 s around a 1.75 s median: spread about 60%.
         let intervals = [
             2_000, 800, 3_200, 1_200, 2_900, 700, 2_500, 1_500, 3_400, 600,
         ];
