@@ -342,7 +342,7 @@ impl Detector {
         };
         let message = format!(
             "{} retried {retries} times after a {} response with gaps of {} ms ({outcome}): \
-             {} backoff ({criterion}).",
+             verdict {} ({criterion}).",
             first.endpoint(),
             throttle_label(first),
             listed.join(", "),

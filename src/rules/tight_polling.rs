@@ -5,7 +5,7 @@
 //! intervals, because a poll loop is interrupted by the odd slow response or pause, and
 //! those outliers must neither hide the loop nor split it into pieces.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 use serde_json::json;
@@ -157,6 +157,14 @@ impl Detector {
         }
         let relative_spread = median_absolute_deviation(&intervals_ms)? / median_interval_ms;
         if relative_spread > t.max_relative_spread {
+            return None;
+        }
+
+        // Polling asks for the same resources again. A run in which most requests go to
+        // a new path (user 1, user 2, ...) is a sequential walk over items, which
+        // n-plus-one and bulk-operation-flood cover.
+        let distinct_paths: HashSet<&str> = run.iter().map(|e| e.path.as_ref()).collect();
+        if distinct_paths.len() * 2 > run.len() {
             return None;
         }
 
@@ -481,6 +489,29 @@ mod tests {
         assert_eq!(findings[0].metrics["runs"], json!(2));
         assert_eq!(findings[0].metrics["requests"], json!(12));
         assert_eq!(findings[0].metrics["requests_total"], json!(22));
+    }
+
+    #[test]
+    fn sequential_item_walk_is_quiet() {
+        // One user after another, every second, with equal sizes and no bodies.
+        let exchanges: Vec<Exchange> = (0..20)
+            .map(|i| exchange("GET", &format!("/api/v1/users/{}", 1_000 + i), i * 1_000).build())
+            .collect();
+        assert!(run(&finish(exchanges)).is_empty());
+    }
+
+    #[test]
+    fn round_robin_jobs_fire() {
+        // Four jobs polled in turn, one request every 500 ms.
+        let exchanges: Vec<Exchange> = (0..24)
+            .map(|i| {
+                let path = format!("/v1/jobs/{}/status", 40 + i % 4);
+                exchange("GET", &path, i * 500).response_hash(7).build()
+            })
+            .collect();
+        let findings = run(&finish(exchanges));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].metrics["requests"], json!(24));
     }
 
     #[test]
