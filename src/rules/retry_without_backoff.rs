@@ -268,10 +268,10 @@ impl Detector {
         let exponential_deviation =
             max_relative_deviation(&gaps, |i| (log_intercept + log_slope * i as f64).exp());
         if factor >= t.min_exponential_factor {
-            // Linear growth also gives large early ratios (1 s, 2 s, 3 s: 2 then 1.5);
-            // with three or more gaps the better fit of a straight line separates the two.
-            // A jittered exponential can fit a line about as badly as a curve, so the
-            // line must also fit well.
+            // Linear growth also gives large early ratios (1 s, 2 s, 3 s: 2 then 1.5).
+            // With three or more gaps, a straight line that fits better separates the
+            // two. A jittered exponential fits a line about as badly as a curve, so the
+            // line must also fit well on its own.
             if gaps.len() >= 3
                 && let Some((intercept, slope)) = linear_fit(&gaps)
             {

@@ -160,7 +160,7 @@ impl Detector {
             return None;
         }
 
-        // Polling asks for the same resources again. A run in which most requests go to
+        // A poll loop requests the same resources again. A run in which most requests go to
         // a new path (user 1, user 2, ...) is a sequential walk over items, which
         // n-plus-one and bulk-operation-flood cover.
         let distinct_paths: HashSet<&str> = run.iter().map(|e| e.path.as_ref()).collect();
