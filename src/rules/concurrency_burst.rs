@@ -80,7 +80,7 @@ impl Detector {
         episodes.sort_by(|a, b| {
             b.peak
                 .cmp(&a.peak)
-                .then((b.peak_end - b.peak_start).cmp(&(a.peak_end - a.peak_start)))
+                .then(peak_span(b).cmp(&peak_span(a)))
                 .then(a.start.cmp(&b.start))
         });
         episodes.truncate(self.thresholds.max_reported_episodes);
@@ -104,8 +104,8 @@ impl Detector {
             .filter_map(|&i| group.exchanges.get(i).copied())
             .collect();
         let endpoints = count_endpoints(&involved);
-        let peak_duration_us = episode.peak_end - episode.peak_start;
-        let episode_duration_us = episode.end - episode.start;
+        let peak_duration_us = peak_span(episode);
+        let episode_duration_us = episode.end.saturating_sub(episode.start);
 
         let mut message = format!(
             "Peak of {} API requests in flight at once (threshold {}) for {}; {} requests \
@@ -152,6 +152,11 @@ impl Detector {
         metrics.insert("bursts_total", json!(total));
         finding
     }
+}
+
+/// Returns how long the peak of an episode held, in microseconds.
+fn peak_span(episode: &Episode) -> i64 {
+    episode.peak_end.saturating_sub(episode.peak_start)
 }
 
 /// Counts requests per endpoint, most frequent first, ties in endpoint order.

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
+use super::stats::millis_to_micros;
 use super::{ClientHostGroup, Confidence, Context, Finding, Rule};
 use crate::model::Exchange;
 use crate::model::template::ID_PLACEHOLDER;
@@ -99,9 +100,7 @@ struct Pattern<'a> {
 impl Detector {
     fn check_group(&self, group: &ClientHostGroup<'_>) -> Vec<Finding> {
         let (items, lists) = index_group(group);
-        let window_us = i64::try_from(self.thresholds.window_ms)
-            .unwrap_or(i64::MAX / 1_000)
-            .saturating_mul(1_000);
+        let window_us = millis_to_micros(self.thresholds.window_ms);
 
         let mut patterns: HashMap<(Arc<str>, Arc<str>), Pattern<'_>> = HashMap::new();
         let mut order: Vec<(Arc<str>, Arc<str>)> = Vec::new();
@@ -175,7 +174,7 @@ impl Detector {
         } else {
             format!(
                 "within {} of a list response",
-                format_duration_micros(t.window_ms as i64 * 1_000)
+                format_duration_micros(millis_to_micros(t.window_ms))
             )
         };
         let message = format!(

@@ -6,6 +6,14 @@
 
 use std::collections::HashSet;
 
+/// Converts a number of milliseconds, as rule thresholds give them, to microseconds, as
+/// timestamps count them. Saturates instead of overflowing.
+pub fn millis_to_micros(millis: u64) -> i64 {
+    i64::try_from(millis)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1_000)
+}
+
 /// Returns the median of `values`, or `None` when it is empty. For an even count it is
 /// the mean of the two middle values. NaN values sort last.
 pub fn median(values: &[f64]) -> Option<f64> {

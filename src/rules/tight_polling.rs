@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
-use super::stats::{median, median_absolute_deviation};
+use super::stats::{median, median_absolute_deviation, millis_to_micros};
 use super::{ClientHostGroup, Confidence, Context, Finding, Rule};
 use crate::model::time::format_duration_micros;
 use crate::model::{Exchange, TimePrecision};
@@ -133,10 +133,7 @@ impl Detector {
     }
 
     fn break_gap_us(&self) -> i64 {
-        let max_interval_us = i64::try_from(self.thresholds.max_interval_ms)
-            .unwrap_or(i64::MAX / 1_000)
-            .saturating_mul(1_000);
-        max_interval_us.saturating_mul(RUN_BREAK_FACTOR)
+        millis_to_micros(self.thresholds.max_interval_ms).saturating_mul(RUN_BREAK_FACTOR)
     }
 
     /// Measures a run and keeps it when it crosses every threshold.
@@ -220,7 +217,7 @@ impl Detector {
             first.endpoint(),
             longest.exchanges.len(),
             format_duration_micros(interval_us),
-            format_duration_micros(t.max_interval_ms as i64 * 1_000),
+            format_duration_micros(millis_to_micros(t.max_interval_ms)),
             longest.relative_spread * 100.0,
             t.max_relative_spread * 100.0,
             format_duration_micros(run_duration_us),
