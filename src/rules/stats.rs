@@ -81,7 +81,7 @@ pub struct WindowPeak {
     pub last: usize,
 }
 
-/// Finds the window of length `window` that holds the most instants of `sorted_times`
+/// Finds the window of length `window` that contains the most instants of `sorted_times`
 /// (ascending, any unit). The window is closed at both ends, so instants exactly
 /// `window` apart count together. The earliest such window wins. Returns `None` for an
 /// empty slice. Two pointers, O(n).
