@@ -7,6 +7,7 @@
 pub mod config;
 pub mod finding;
 pub mod profiles;
+pub mod stats;
 pub mod window;
 
 pub mod bulk_operation_flood;
