@@ -172,5 +172,5 @@ impl std::fmt::Display for Endpoint {
 
 /// Sorts exchanges by start time; ties keep input order, so results are stable.
 pub fn sort_exchanges(exchanges: &mut [Exchange]) {
-    exchanges.sort_by(|a, b| (a.start, a.source).cmp(&(b.start, b.source)));
+    exchanges.sort_by_key(|a| (a.start, a.source));
 }

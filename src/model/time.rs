@@ -79,7 +79,7 @@ pub fn format_duration_micros(micros: i64) -> String {
         format!("{sign}{} ms", abs / 1_000)
     } else if abs < 60_000_000 {
         let tenths = (abs + 50_000) / 100_000;
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             format!("{sign}{} s", tenths / 10)
         } else {
             format!("{sign}{}.{} s", tenths / 10, tenths % 10)
