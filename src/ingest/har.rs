@@ -23,9 +23,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::value::RawValue;
 
 use self::convert::Origin;
-use self::entry::Entry;
+use self::entry::{Creator, Entry};
 use super::{InputError, Loaded, MAX_SKIPPED_LISTED, Skipped};
-use crate::model::{Position, sort_exchanges};
+use crate::model::{Position, ResourceKind, sort_exchanges};
 
 /// What to do when a file is not a HAR, appended to every file-level error.
 const HAR_HINT: &str =
@@ -58,6 +58,7 @@ pub fn parse_har(bytes: &[u8], input: u32, client: Arc<str>) -> Result<Loaded, S
     let mut sink = EntrySink {
         origin: Origin { input, client },
         loaded: Loaded::default(),
+        creator: None,
         text,
     };
     let mut deserializer = serde_json::Deserializer::from_str(json);
@@ -69,6 +70,12 @@ pub fn parse_har(bytes: &[u8], input: u32, client: Arc<str>) -> Result<Loaded, S
     }
 
     let mut loaded = sink.loaded;
+    // `creator` may follow `entries`, so its verdict is applied after streaming.
+    if sink.creator.as_deref().is_some_and(kind::is_api_client) {
+        for exchange in &mut loaded.exchanges {
+            exchange.kind = ResourceKind::Api;
+        }
+    }
     sort_exchanges(&mut loaded.exchanges);
     Ok(loaded)
 }
@@ -157,6 +164,8 @@ fn redact_strings(message: &str) -> String {
 struct EntrySink<'t> {
     origin: Origin,
     loaded: Loaded,
+    /// `log.creator.name`, when it is a string.
+    creator: Option<String>,
     /// The whole file text, to turn an entry's address into a line number.
     text: &'t str,
 }
@@ -273,6 +282,13 @@ impl<'de> Visitor<'de> for LogVisitor<'_, '_> {
                     sink: &mut *self.sink,
                 })?;
                 found = true;
+            } else if key == "creator" {
+                // A malformed creator must not cost the whole file, so it is parsed
+                // apart from the stream and ignored when it does not fit.
+                let raw = map.next_value::<&'de RawValue>()?;
+                if let Ok(creator) = serde_json::from_str::<Creator<'_>>(raw.get()) {
+                    self.sink.creator = creator.name.map(|name| name.as_str().to_string());
+                }
             } else {
                 map.next_value::<IgnoredAny>()?;
             }

@@ -100,7 +100,9 @@ pub(super) fn to_exchange(
         resource_type: entry.resource_type.as_ref().map(|t| t.as_str()),
         fetch_dest: header_value(request_headers, "sec-fetch-dest"),
         accept: header_value(request_headers, "accept"),
+        user_agent: header_value(request_headers, "user-agent"),
         method: &method,
+        status,
         mime_type,
         path: url.path,
     });

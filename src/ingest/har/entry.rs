@@ -12,6 +12,13 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+/// `log.creator`: the program that wrote the file.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct Creator<'a> {
+    #[serde(default, borrow)]
+    pub name: Option<Text<'a>>,
+}
+
 /// One `log.entries` element.
 #[derive(Debug, Default, Deserialize)]
 #[serde(expecting = "a HAR entry object")]

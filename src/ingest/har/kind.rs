@@ -7,16 +7,25 @@
 //! 1. Chrome's `_resourceType` (`xhr` and `fetch` are API calls).
 //! 2. The `Sec-Fetch-Dest` request header that Chromium and Firefox send (`empty` is
 //!    `fetch()` or XHR).
-//! 3. A method other than GET or HEAD: browsers load assets with GET, so anything else
+//! 3. A `User-Agent` that does not start with `Mozilla/`, which every current browser
+//!    sends: the request came from a program (curl, an SDK, an API client), so it is an
+//!    API call whatever it fetched.
+//! 4. A method other than GET or HEAD: browsers load assets with GET, so anything else
 //!    is an API call.
-//! 4. The response MIME type: JSON, XML, plain text, GraphQL and the like are API
-//!    responses, HTML is a document, scripts, styles, images, fonts and media are assets.
-//! 5. The extension of the last path segment (`.js`, `.css`, `.png`, `.woff2`, ...),
-//!    which decides 304 and failed responses that carry no MIME type.
-//! 6. An `Accept` header asking for HTML, CSS or images.
-//! 7. Otherwise an empty or untyped response is an API call, because proxies and API
+//! 5. For a successful response, its MIME type: JSON, XML, plain text, GraphQL and the
+//!    like are API responses, HTML is a document, and scripts, styles, images, fonts and
+//!    media are assets. An error response (status 0 or at least 400) carries the MIME
+//!    type of its error page instead, so for errors steps 6 and 7 come first and an HTML
+//!    type decides nothing.
+//! 6. The extension of the last path segment (`.js`, `.css`, `.png`, `.woff2`, ...),
+//!    which also decides 304 and cached responses that carry no MIME type.
+//! 7. An `Accept` header that asks for HTML, CSS or images first.
+//! 8. Otherwise an empty or untyped response is an API call, because proxies and API
 //!    clients (mitmproxy, Insomnia, Polly.js) record calls that carry no browser hints.
 //!    A response with some other explicit MIME type (a PDF, a ZIP) is `Other`.
+//!
+//! The HAR reader also marks every entry of a capture written by an API client
+//! (Insomnia, Polly.js, Postman, ...) as an API call; see `is_api_client`.
 
 use crate::model::ResourceKind;
 
@@ -26,7 +35,9 @@ pub(super) struct KindHints<'a> {
     pub resource_type: Option<&'a str>,
     pub fetch_dest: Option<&'a str>,
     pub accept: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
     pub method: &'a str,
+    pub status: u16,
     pub mime_type: &'a str,
     pub path: &'a str,
 }
@@ -39,23 +50,57 @@ pub(super) fn resource_kind(hints: &KindHints<'_>) -> ResourceKind {
     if let Some(kind) = hints.fetch_dest.and_then(from_fetch_dest) {
         return kind;
     }
+    if hints
+        .user_agent
+        .is_some_and(|agent| !agent.trim_start().starts_with("Mozilla/"))
+    {
+        return ResourceKind::Api;
+    }
     if !hints.method.eq_ignore_ascii_case("GET") && !hints.method.eq_ignore_ascii_case("HEAD") {
         return ResourceKind::Api;
     }
+
     let mime = MimeClass::of(hints.mime_type);
+    let request_side = || from_extension(hints.path).or_else(|| hints.accept.and_then(from_accept));
+    let failed = hints.status == 0 || hints.status >= 400;
+    if failed {
+        if let Some(kind) = request_side() {
+            return kind;
+        }
+        return match mime {
+            MimeClass::Known(kind) if kind != ResourceKind::Document => kind,
+            _ => ResourceKind::Api,
+        };
+    }
     if let MimeClass::Known(kind) = mime {
         return kind;
     }
-    if let Some(kind) = from_extension(hints.path) {
-        return kind;
-    }
-    if let Some(kind) = hints.accept.and_then(from_accept) {
+    if let Some(kind) = request_side() {
         return kind;
     }
     match mime {
         MimeClass::Other => ResourceKind::Other,
         _ => ResourceKind::Api,
     }
+}
+
+/// Returns whether a HAR `log.creator.name` is an API client or HTTP mocking library,
+/// whose captures hold API calls only even when a response is HTML.
+pub(super) fn is_api_client(creator: &str) -> bool {
+    const API_CLIENTS: &[&str] = &[
+        "insomnia",
+        "polly",
+        "postman",
+        "newman",
+        "httpie",
+        "bruno",
+        "hoppscotch",
+        "rapidapi",
+        "hurl",
+        "k6",
+    ];
+    let creator = creator.to_ascii_lowercase();
+    API_CLIENTS.iter().any(|client| creator.contains(client))
 }
 
 /// Maps Chrome's `_resourceType`; `other`, `prefetch` and unknown values decide nothing.
@@ -192,6 +237,7 @@ mod tests {
     fn kind(method: &str, mime_type: &str, path: &str) -> ResourceKind {
         resource_kind(&KindHints {
             method,
+            status: 200,
             mime_type,
             path,
             ..KindHints::default()
@@ -203,6 +249,7 @@ mod tests {
         let hints = KindHints {
             resource_type: Some("fetch"),
             method: "GET",
+            status: 200,
             mime_type: "text/html",
             path: "/app.js",
             ..KindHints::default()
@@ -215,6 +262,7 @@ mod tests {
         let hints = KindHints {
             resource_type: Some("other"),
             method: "GET",
+            status: 200,
             mime_type: "image/x-icon",
             path: "/favicon.ico",
             ..KindHints::default()
@@ -227,6 +275,7 @@ mod tests {
         let hints = KindHints {
             fetch_dest: Some("empty"),
             method: "GET",
+            status: 200,
             mime_type: "text/html",
             path: "/",
             ..KindHints::default()
@@ -287,9 +336,63 @@ mod tests {
         let hints = KindHints {
             accept: Some("text/html,application/xhtml+xml"),
             method: "GET",
+            status: 200,
             path: "/",
             ..KindHints::default()
         };
         assert_eq!(resource_kind(&hints), ResourceKind::Document);
+    }
+
+    #[test]
+    fn kind_program_user_agent_is_api() {
+        let hints = KindHints {
+            user_agent: Some("curl/7.86.0"),
+            method: "GET",
+            status: 200,
+            mime_type: "text/html",
+            path: "/",
+            ..KindHints::default()
+        };
+        assert_eq!(resource_kind(&hints), ResourceKind::Api);
+    }
+
+    #[test]
+    fn kind_browser_user_agent_decides_nothing() {
+        let hints = KindHints {
+            user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/111.0"),
+            method: "GET",
+            status: 200,
+            mime_type: "text/html",
+            path: "/",
+            ..KindHints::default()
+        };
+        assert_eq!(resource_kind(&hints), ResourceKind::Document);
+    }
+
+    #[test]
+    fn kind_error_page_uses_request_side() {
+        let image = KindHints {
+            accept: Some("image/webp,image/apng,image/*,*/*;q=0.8"),
+            method: "GET",
+            status: 503,
+            mime_type: "text/html",
+            path: "/672/764/weather",
+            ..KindHints::default()
+        };
+        assert_eq!(resource_kind(&image), ResourceKind::Image);
+        let api = KindHints {
+            accept: Some("*/*"),
+            status: 503,
+            ..image
+        };
+        assert_eq!(resource_kind(&api), ResourceKind::Api);
+    }
+
+    #[test]
+    fn api_client_creators_recognised() {
+        assert!(is_api_client("Insomnia REST Client"));
+        assert!(is_api_client("Polly.JS"));
+        assert!(!is_api_client("WebInspector"));
+        assert!(!is_api_client("Firefox"));
     }
 }

@@ -510,3 +510,26 @@ fn redaction_hides_string_values() {
     let redacted = super::redact_strings(r#"invalid type: string "Bearer abc\"def", expected x"#);
     assert_eq!(redacted, r#"invalid type: string "...", expected x"#);
 }
+
+#[test]
+fn api_client_capture_is_all_api() {
+    let mut page = entry("https://a.io/", T);
+    page["response"]["content"]["mimeType"] = json!("text/html");
+    let text =
+        json!({"log": {"entries": [page.clone()], "creator": {"name": "Insomnia REST Client"}}});
+    assert_eq!(
+        parse(&text.to_string()).exchanges[0].kind,
+        ResourceKind::Api
+    );
+    let text = json!({"log": {"creator": {"name": "WebInspector"}, "entries": [page]}});
+    assert_eq!(
+        parse(&text.to_string()).exchanges[0].kind,
+        ResourceKind::Document
+    );
+}
+
+#[test]
+fn malformed_creator_is_ignored() {
+    let text = json!({"log": {"creator": [1], "entries": [entry("https://a.io/", T)]}});
+    assert_eq!(parse(&text.to_string()).exchanges.len(), 1);
+}
