@@ -125,10 +125,11 @@ fn shift_position(text: &str, offset: usize, line: usize, column: usize) -> (usi
     let before = text.get(..offset).unwrap_or("");
     let base_line = before.matches('\n').count() + 1;
     let base_column = before.len() - before.rfind('\n').map_or(0, |i| i + 1);
+    // serde_json reports column 0 right after a newline; editors start at 1.
     if line <= 1 {
-        (base_line, base_column + column)
+        (base_line, (base_column + column).max(1))
     } else {
-        (base_line + line - 1, column)
+        (base_line + line - 1, column.max(1))
     }
 }
 
