@@ -1,7 +1,7 @@
-//! Reads the real captures of the shared corpus (set `RATELINT_CORPUS` to its folder).
+//! Reads the real captures of the corpus (set `RATELINT_CORPUS` to its folder).
 //!
 //! Every test is ignored by default because the corpus is not part of the repository.
-//! Run them with `RATELINT_CORPUS=../shared/corpus cargo test --test corpus -- --ignored`.
+//! Run them with `RATELINT_CORPUS=/path/to/corpus cargo test --test corpus -- --ignored`.
 //! A missing or unset path fails the tests instead of passing them.
 
 use std::collections::BTreeMap;
@@ -15,7 +15,7 @@ use ratelint::model::{Position, ResourceKind, TimePrecision};
 
 fn corpus_har_dir() -> PathBuf {
     let Some(root) = std::env::var_os("RATELINT_CORPUS") else {
-        panic!("RATELINT_CORPUS is not set: point it at the corpus folder, e.g. ../shared/corpus");
+        panic!("RATELINT_CORPUS is not set: set it to the corpus folder that contains har/");
     };
     let dir = PathBuf::from(root).join("har");
     assert!(
@@ -233,7 +233,7 @@ fn conditional_304s_reach_network() {
 #[test]
 #[ignore = "needs RATELINT_CORPUS"]
 fn failed_images_stay_images() {
-    // 94 image requests answered 503 with an HTML error page.
+    // 94 image requests got a 503 response with an HTML error page.
     let loaded = load("pagexray_responseCodes_304.har");
     let failed: Vec<_> = loaded
         .exchanges

@@ -2,8 +2,8 @@
 //!
 //! Captures run to hundreds of megabytes, so the document is never built as a
 //! `serde_json::Value` tree. A serde visitor walks `log` and streams `log.entries` one
-//! raw, borrowed element at a time; each element is parsed on its own into lenient
-//! borrowed structs and converted at once. An entry that cannot be used is counted and
+//! raw, borrowed element at a time. Each element is parsed on its own into lenient
+//! borrowed structs and converted before the next one is read. An entry that cannot be used is counted and
 //! reported with its index, and the other entries are still read. Only a file that is
 //! not JSON, or has no `log.entries`, is an error.
 
@@ -27,7 +27,7 @@ use self::entry::{Creator, Entry};
 use super::{InputError, Loaded, MAX_SKIPPED_LISTED, Skipped};
 use crate::model::{Position, ResourceKind, sort_exchanges};
 
-/// What to do when a file is not a HAR, appended to every file-level error.
+/// Advice appended to every file-level error.
 const HAR_HINT: &str =
     "expected a HAR file: a JSON object with log.entries; export the capture again as HAR";
 

@@ -10,7 +10,7 @@ use super::url::{self, UrlProblem};
 use crate::model::template::template_path;
 use crate::model::{Exchange, Position, RateLimitSignals, Source};
 
-/// Where an entry sits and who sent it: what every exchange of one file shares.
+/// Input index and client, shared by every exchange of one file.
 pub(super) struct Origin {
     pub input: u32,
     pub client: Arc<str>,
@@ -59,8 +59,8 @@ pub(super) fn to_exchange(
         .map(|s| s.as_str())
         .ok_or("the entry has no startedDateTime")?;
     let (start, precision) = parse_started(started).ok_or_else(|| {
-        let shown = body::prefix_at_char(started, 40);
-        format!("startedDateTime {shown:?} is not an ISO 8601 date-time")
+        let shown_value = body::prefix_at_char(started, 40);
+        format!("startedDateTime {shown_value:?} is not an ISO 8601 date-time")
     })?;
 
     let method = request
@@ -210,7 +210,7 @@ fn duration_us(time: Number, timings: Option<&Timings>) -> Option<i64> {
 
 /// Decides whether a browser served the entry from its cache instead of the network.
 ///
-/// A 304 answer is not a cache hit by itself: the browser sent a conditional request,
+/// A 304 response is not a cache hit by itself: the browser sent a conditional request,
 /// and it counts against server limits like any other. Cache hits are:
 /// - Chrome's `_fromCache` (`"memory"` or `"disk"`) and Safari's `_fetchType`
 ///   (`"Memory Cache"` or `"Disk Cache"`);
@@ -242,7 +242,7 @@ fn is_cache_hit(entry: &Entry<'_>, status: u16) -> bool {
     nothing_transferred(response)
 }
 
-/// Whether the entry records timing and none of it shows network activity.
+/// Returns whether the entry records timing and none of it shows network activity.
 fn no_network_timing(entry: &Entry<'_>) -> bool {
     let phases = entry.timings.as_ref().map(Timings::phases);
     let recorded = entry.time != Number::Missing
@@ -251,7 +251,7 @@ fn no_network_timing(entry: &Entry<'_>) -> bool {
     recorded && idle(&entry.time) && phases.is_none_or(|p| p.iter().all(idle))
 }
 
-/// Whether the response shows no bytes on the wire.
+/// Returns whether the response shows no bytes on the wire.
 fn nothing_transferred(response: &Response<'_>) -> bool {
     let zero = |n: Number| n.value() == Some(0.0);
     let no_headers = response.headers.as_ref().is_none_or(|h| h.is_empty());

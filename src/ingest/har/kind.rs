@@ -19,7 +19,7 @@
 //!    type decides nothing.
 //! 6. The extension of the last path segment (`.js`, `.css`, `.png`, `.woff2`, ...),
 //!    which also decides 304 and cached responses that carry no MIME type.
-//! 7. An `Accept` header that asks for HTML, CSS or images first.
+//! 7. An `Accept` header that requests HTML, CSS or images first.
 //! 8. Otherwise an empty or untyped response is an API call, because proxies and API
 //!    clients (mitmproxy, Insomnia, Polly.js) record calls that carry no browser hints.
 //!    A response with some other explicit MIME type (a PDF, a ZIP) is `Other`.
@@ -29,7 +29,7 @@
 
 use crate::model::ResourceKind;
 
-/// What an entry tells about its resource kind.
+/// Evidence about the resource kind of an entry.
 #[derive(Debug, Default)]
 pub(super) struct KindHints<'a> {
     pub resource_type: Option<&'a str>,
@@ -137,7 +137,7 @@ fn from_fetch_dest(value: &str) -> Option<ResourceKind> {
     Some(kind)
 }
 
-/// What a response MIME type says.
+/// Classification of a response MIME type.
 enum MimeClass {
     Known(ResourceKind),
     /// Missing or untyped (`x-unknown`, `application/octet-stream`).

@@ -20,7 +20,8 @@ fn parse_error(text: &str) -> String {
     }
 }
 
-/// A minimal valid entry: GET `url` at `started`, answered 200 after 120 ms.
+/// Builds a minimal valid entry: GET `url` at `started`, with a 200 response after
+/// 120 ms.
 fn entry(url: &str, started: &str) -> Value {
     json!({
         "startedDateTime": started,
