@@ -45,6 +45,10 @@ pub(super) fn decode_text<'a>(
     }
 
     let encoded: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    // Base64 is ASCII, and the cut below must not split a character.
+    if !encoded.is_ascii() {
+        return None;
+    }
     let truncated = encoded.len() > limit;
     // Base64 decodes in groups of 4 characters, so a cut must fall on a group boundary.
     let encoded = if truncated {
@@ -172,6 +176,11 @@ mod tests {
     #[test]
     fn decode_invalid_base64_is_none() {
         assert!(decode_text("not base64!", Some("base64"), usize::MAX).is_none());
+    }
+
+    #[test]
+    fn decode_non_ascii_base64_is_none() {
+        assert!(decode_text("ééééééé", Some("base64"), 5).is_none());
     }
 
     #[test]

@@ -35,13 +35,12 @@ pub(super) fn to_exchange(
         .filter(|url| !url.is_empty())
         .ok_or("the request has no URL")?;
     let rebuilt;
-    let raw_url = match raw_url.starts_with('/') {
-        true => {
-            rebuilt = url_from_pseudo_headers(raw_url, request_headers)
-                .ok_or("the request URL is relative and has no :scheme and :authority")?;
-            rebuilt.as_str()
-        }
-        false => raw_url,
+    let raw_url = if raw_url.starts_with('/') {
+        rebuilt = url_from_pseudo_headers(raw_url, request_headers)
+            .ok_or("the request URL is relative and has no :scheme and :authority")?;
+        rebuilt.as_str()
+    } else {
+        raw_url
     };
     let url = url::split_url(raw_url).map_err(|problem| match problem {
         UrlProblem::NotNetwork(scheme) => {
@@ -101,6 +100,9 @@ pub(super) fn to_exchange(
         fetch_dest: header_value(request_headers, "sec-fetch-dest"),
         accept: header_value(request_headers, "accept"),
         user_agent: header_value(request_headers, "user-agent"),
+        websocket: url.scheme.starts_with("ws") || status == 101,
+        preflight: method == "OPTIONS"
+            && header_value(request_headers, "access-control-request-method").is_some(),
         method: &method,
         status,
         mime_type,

@@ -7,20 +7,22 @@
 //! 1. Chrome's `_resourceType` (`xhr` and `fetch` are API calls).
 //! 2. The `Sec-Fetch-Dest` request header that Chromium and Firefox send (`empty` is
 //!    `fetch()` or XHR).
-//! 3. A `User-Agent` that does not start with `Mozilla/`, which every current browser
+//! 3. A WebSocket upgrade (a `ws:` or `wss:` URL, or status 101) or a CORS preflight
+//!    (`OPTIONS` with `Access-Control-Request-Method`) is `Other`, as Chrome marks them.
+//! 4. A `User-Agent` that does not start with `Mozilla/`, which every current browser
 //!    sends: the request came from a program (curl, an SDK, an API client), so it is an
 //!    API call whatever it fetched.
-//! 4. A method other than GET or HEAD: browsers load assets with GET, so anything else
+//! 5. A method other than GET or HEAD: browsers load assets with GET, so anything else
 //!    is an API call.
-//! 5. For a successful response, its MIME type: JSON, XML, plain text, GraphQL and the
+//! 6. For a successful response, its MIME type: JSON, XML, plain text, GraphQL and the
 //!    like are API responses, HTML is a document, and scripts, styles, images, fonts and
 //!    media are assets. An error response (status 0 or at least 400) carries the MIME
-//!    type of its error page instead, so for errors steps 6 and 7 come first and an HTML
+//!    type of its error page instead, so for errors steps 7 and 8 come first and an HTML
 //!    type decides nothing.
-//! 6. The extension of the last path segment (`.js`, `.css`, `.png`, `.woff2`, ...),
+//! 7. The extension of the last path segment (`.js`, `.css`, `.png`, `.woff2`, ...),
 //!    which also decides 304 and cached responses that carry no MIME type.
-//! 7. An `Accept` header that requests HTML, CSS or images first.
-//! 8. Otherwise an empty or untyped response is an API call, because proxies and API
+//! 8. An `Accept` header that requests HTML, CSS or images first.
+//! 9. Otherwise an empty or untyped response is an API call, because proxies and API
 //!    clients (mitmproxy, Insomnia, Polly.js) record calls that carry no browser hints.
 //!    A response with some other explicit MIME type (a PDF, a ZIP) is `Other`.
 //!
@@ -36,6 +38,10 @@ pub(super) struct KindHints<'a> {
     pub fetch_dest: Option<&'a str>,
     pub accept: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    /// A `ws:`/`wss:` URL or a 101 Switching Protocols response.
+    pub websocket: bool,
+    /// An `OPTIONS` request with `Access-Control-Request-Method`.
+    pub preflight: bool,
     pub method: &'a str,
     pub status: u16,
     pub mime_type: &'a str,
@@ -49,6 +55,9 @@ pub(super) fn resource_kind(hints: &KindHints<'_>) -> ResourceKind {
     }
     if let Some(kind) = hints.fetch_dest.and_then(from_fetch_dest) {
         return kind;
+    }
+    if hints.websocket || hints.preflight {
+        return ResourceKind::Other;
     }
     if hints
         .user_agent
@@ -386,6 +395,24 @@ mod tests {
             ..image
         };
         assert_eq!(resource_kind(&api), ResourceKind::Api);
+    }
+
+    #[test]
+    fn kind_websocket_and_preflight_other() {
+        let websocket = KindHints {
+            websocket: true,
+            method: "GET",
+            status: 101,
+            ..KindHints::default()
+        };
+        assert_eq!(resource_kind(&websocket), ResourceKind::Other);
+        let preflight = KindHints {
+            preflight: true,
+            method: "OPTIONS",
+            status: 204,
+            ..KindHints::default()
+        };
+        assert_eq!(resource_kind(&preflight), ResourceKind::Other);
     }
 
     #[test]
