@@ -30,7 +30,7 @@ pub(super) fn is_json(mime_type: &str) -> bool {
         && (sub == "json" || sub == "x-json" || sub.ends_with("+json"))
 }
 
-/// Decodes `content.text` to UTF-8 text: base64 when `encoding` says so, else as is.
+/// Decodes `content.text` to UTF-8 text: base64 when `encoding` is `base64`, else as is.
 ///
 /// `limit` caps the encoded length read, so a huge body can still give its prefix.
 /// Returns `None` when the base64 or the UTF-8 is invalid.
@@ -83,9 +83,9 @@ pub(super) fn prefix_at_char(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// Collects the `id` of each object in a list response: a top-level array, or the first
-/// of `data`, `items`, `results`, `value`, `entries` that is an array. Ids may be strings
-/// or numbers; at most [`MAX_LISTED_IDS`] are kept.
+/// Collects the `id` of each object in a list response. The list is a top-level array,
+/// or the first of `data`, `items`, `results`, `value`, `entries` that exists, when that
+/// one is an array. Ids may be strings or numbers, and at most [`MAX_LISTED_IDS`] are kept.
 pub(super) fn listed_ids(body: &str) -> Vec<Box<str>> {
     let Ok(value) = serde_json::from_str::<Value>(body) else {
         return Vec::new();

@@ -216,9 +216,9 @@ fn duration_us(time: Number, timings: Option<&Timings>) -> Option<i64> {
 /// and it counts against server limits like any other. Cache hits are:
 /// - Chrome's `_fromCache` (`"memory"` or `"disk"`) and Safari's `_fetchType`
 ///   (`"Memory Cache"` or `"Disk Cache"`);
-/// - a response with no network timing (`time` and every phase 0 or -1) that shows no
-///   bytes on the wire: Firefox exports cached responses with `bodySize` or
-///   `headersSize` 0, or (Firefox 111) with no timings, no headers and `bodySize` -1.
+/// - a 2xx or 3xx response with no network timing (`time` and every phase 0 or -1) that
+///   shows no bytes on the wire. Firefox 47 exports cached responses with `bodySize` or
+///   `headersSize` 0, and Firefox 111 with no timings, no headers and `bodySize` -1.
 fn is_cache_hit(entry: &Entry<'_>, status: u16) -> bool {
     let flag = entry
         .from_cache
