@@ -8,10 +8,11 @@ HAR reader must cope with each exporter's quirks.
 
 The script uses only the standard library and is deterministic: every sample has
 its own fixed seed and base time, and nothing reads the clock, so rerunning it
-rewrites byte-identical files. After writing, it reloads every file and prints
-rough versions of each rule's measure, then fails if a sample does not clear its
-own rule's threshold or comes near another rule's threshold. Those measures are
-estimates of what the Rust rules compute, not a second implementation.
+rewrites byte-identical files. After writing, it reloads every file, checks the
+fields that HAR 1.2 requires, and prints rough versions of each rule's measure.
+It exits with status 1 if a sample lacks a field, does not clear its own rule's
+threshold, or comes near another rule's threshold. Those measures are estimates
+of what the Rust rules compute, not a second implementation.
 
 Usage: python3 scripts/make_samples.py [OUTPUT_DIR]   (default: samples/)
 """
@@ -165,6 +166,8 @@ class OktaBuckets:
 
 
 class Exchange:
+    """One request and its response, as a sample describes it before an exporter writes it."""
+
     def __init__(
         self,
         method: str,
@@ -205,7 +208,6 @@ class Exchange:
     @property
     def host(self) -> str:
         return urlsplit(self.url).netloc
-
 
 
 STATUS_TEXT = {
@@ -730,8 +732,8 @@ def make_concurrency_burst(out: Path) -> None:
     rng.shuffle(reads)
 
     def sequential_reads(paths, begin, end):
-        # One read at a time with think time between them, like a user moving
-        # through the dashboard: in flight never exceeds 2.
+        # One read at a time, with think time between reads, like a user
+        # moving through the dashboard.
         step = (end - begin) / len(paths)
         moment = begin
         for path in paths:
@@ -754,8 +756,9 @@ def make_concurrency_burst(out: Path) -> None:
     targets = [("group", g) for g in group_ids] + [("app", a) for a in app_ids]
     rng.shuffle(targets)
     starts = sorted(burst_at + rng.uniform(0, 45) for _ in targets)
-    # Okta rejects the requests beyond the org's concurrency limit (15 on this
-    # plan) with 429 and X-Rate-Limit-Limit: 0. The first 15 run normally.
+    # Okta rejects the requests beyond the org's concurrency limit (15 on a
+    # free developer org) with 429 and X-Rate-Limit-Limit: 0. Okta calls the
+    # Reset of such a response an estimate; here it is 2 s away.
     for rank, ((kind, ident), start) in enumerate(zip(targets, starts)):
         path = f"/api/v1/groups/{ident}/users?limit=200" if kind == "group" else f"/api/v1/apps/{ident}/users?limit=200"
         initiator = script_initiator(ADMIN_SCRIPT, "loadWidgetMembers", 4411)
@@ -1173,12 +1176,13 @@ def make_bulk_operation_flood(out: Path) -> None:
     users = [okta_id(rng, "00u") for _ in range(60)]
     exchanges: list[Exchange] = []
 
-    # The job awaits a lookup per user in the HR system (a different host,
-    # not in this recording) before it deactivates and deletes that user.
-    # Those lookups take uneven time: the gaps cycle through six values from
-    # 20 to 440 ms. Every run of 8 writes then has irregular intervals, which
-    # keeps tight-polling quiet although every response body is the same, and
-    # at most three requests are ever in flight.
+    # The job streams users from the HR system (a different host, not in this
+    # recording) and starts each user's deactivate-then-delete as soon as that
+    # user's lookup returns, without waiting for the previous user. Lookups
+    # take uneven time: the gaps cycle through six values from 20 to 440 ms.
+    # Every run of 8 writes then has irregular intervals, which keeps
+    # tight-polling quiet although every response body is the same. The peak
+    # in flight is 2.
     lookup_ms = [20.0, 270.0, 50.0, 440.0, 100.0, 170.0]
     moment = t0
     for index, user in enumerate(users):
@@ -1408,13 +1412,17 @@ class Seen:
             self.allowed_at = self.end + (int(reset) - date.replace(tzinfo=timezone.utc).timestamp()) * 1000
 
 
-def peak_in_flight(calls: list[Seen]) -> int:
+def peak_in_flight(calls: list[Seen]) -> tuple[int, int]:
+    """Sweep start and end times: return the peak in flight and the number of
+    episodes during which more than 10 requests were in flight."""
     events = sorted([(c.start, 1) for c in calls] + [(c.end, -1) for c in calls])
-    peak = level = 0
+    peak = level = episodes = 0
     for _, delta in events:
         level += delta
+        if delta > 0 and level == 11:
+            episodes += 1
         peak = max(peak, level)
-    return peak
+    return peak, episodes
 
 
 def polling_measure(series: list[Seen]) -> tuple[float, float, float]:
@@ -1547,14 +1555,14 @@ def hotspot_measure(calls: list[Seen]) -> tuple[str, int, int, float]:
 def ignored_measure(calls: list[Seen]) -> int:
     """Count requests sent to the same endpoint before the allowed time.
 
-    After a response with `X-Rate-Limit-Limit: 0` (Okta's concurrency limit),
-    any request to the same host counts.
+    After a response with `X-Rate-Limit-Limit: 0` (Okta's concurrency limit)
+    or a 429 without quota headers, any request to the same host counts.
     """
     early = 0
     for throttled in calls:
         if throttled.allowed_at is None:
             continue
-        host_wide = throttled.limit == 0
+        host_wide = throttled.limit == 0 or (throttled.status == 429 and throttled.limit is None)
         for c in calls:
             same = c.host == throttled.host and (host_wide or c.template == throttled.template)
             if same and throttled.end < c.start < throttled.allowed_at - 100:
@@ -1598,6 +1606,32 @@ def quota_measure(calls: list[Seen]) -> tuple[int | None, float, float]:
     return round(lowest * 100), rate_before, rate_after
 
 
+REQUIRED_FIELDS = {
+    "entry": ("startedDateTime", "time", "request", "response", "cache", "timings"),
+    "request": ("method", "url", "httpVersion", "cookies", "headers", "queryString", "headersSize", "bodySize"),
+    "response": ("status", "statusText", "httpVersion", "cookies", "headers", "content", "redirectURL",
+                 "headersSize", "bodySize"),
+    "content": ("size", "mimeType"),
+    "timings": ("send", "wait", "receive"),
+}
+
+
+def missing_har_fields(document: dict) -> list[str]:
+    """List the fields that HAR 1.2 requires and an entry lacks."""
+    missing = [f"log.{key}" for key in ("version", "creator", "entries") if key not in document["log"]]
+    for index, entry in enumerate(document["log"]["entries"]):
+        parts = {
+            "entry": entry,
+            "request": entry.get("request", {}),
+            "response": entry.get("response", {}),
+            "content": entry.get("response", {}).get("content", {}),
+            "timings": entry.get("timings", {}),
+        }
+        for part, fields in REQUIRED_FIELDS.items():
+            missing += [f"entries[{index}] {part}.{field}" for field in fields if field not in parts[part]]
+    return missing
+
+
 def check(path: Path, expected_rule: str | None) -> list[str]:
     """Print each rule's rough measure for one sample and return the problems found."""
     document = json.loads(path.read_text(encoding="utf-8"))
@@ -1605,11 +1639,11 @@ def check(path: Path, expected_rule: str | None) -> list[str]:
     out_of_order = sum(1 for a, b in zip(in_file_order, in_file_order[1:]) if b.start < a.start)
     seen = sorted(in_file_order, key=lambda s: s.start)
     calls = [s for s in seen if s.api]
-    problems = []
+    problems = [f"{path.name}: missing {field}" for field in missing_har_fields(document)[:5]]
     size_kb = path.stat().st_size / 1024
 
     hosts = sorted({c.host for c in calls})
-    peak = max(peak_in_flight([c for c in calls if c.host == h]) for h in hosts)
+    peak, episodes = max(peak_in_flight([c for c in calls if c.host == h]) for h in hosts)
     poll, regular_unchanged = find_polling_run(calls)
     chains = retry_chains(calls)
     verdicts = [backoff_verdict(g) for g in chains]
@@ -1629,7 +1663,7 @@ def check(path: Path, expected_rule: str | None) -> list[str]:
         endpoint_counts[name] = endpoint_counts.get(name, 0) + 1
     top = sorted(endpoint_counts.items(), key=lambda item: (-item[1], item[0]))[:3]
     print("  busiest endpoints        " + ", ".join(f"{name} x{count}" for name, count in top))
-    print(f"  concurrency-burst        peak in flight {peak} (fires above 10)")
+    print(f"  concurrency-burst        peak in flight {peak} (fires above 10), {episodes} episodes above 10")
     if poll[0]:
         print(f"  tight-polling            most regular unchanged run: {poll[0]} requests, median "
               f"{poll[1]:.0f} ms, MAD/median {poll[2]:.2f} (fires at <= 0.25), unchanged {poll[3]:.2f}")
