@@ -66,6 +66,25 @@ pub fn is_identifier(segment: &str) -> bool {
         || is_okta_id(bytes)
         || is_email(segment)
         || is_opaque_token(bytes)
+        || is_prefixed_id(bytes)
+}
+
+/// Stripe-style ids: a short lower-case type prefix, an underscore and a random base62
+/// part (`cus_ALYqEcMnGYvTio`, `ch_3MmlLrLkdIwHu7ix0snN0B15`). The random part has a
+/// digit or mixes cases, which tells it from snake_case words such as
+/// `balance_transactions`.
+fn is_prefixed_id(bytes: &[u8]) -> bool {
+    let Some(underscore) = bytes.iter().position(|b| *b == b'_') else {
+        return false;
+    };
+    let (prefix, random) = (&bytes[..underscore], &bytes[underscore + 1..]);
+    (1..=8).contains(&prefix.len())
+        && prefix.iter().all(u8::is_ascii_lowercase)
+        && random.len() >= 8
+        && random.iter().all(u8::is_ascii_alphanumeric)
+        && (random.iter().any(u8::is_ascii_digit)
+            || (random.iter().any(u8::is_ascii_uppercase)
+                && random.iter().any(u8::is_ascii_lowercase)))
 }
 
 /// `123e4567-e89b-12d3-a456-426614174000`, any case.
@@ -159,6 +178,13 @@ mod tests {
                 "/v1/charges/{id}",
             ),
             ("/items/507f1f77bcf86cd799439011", "/items/{id}"),
+            ("/v1/customers/cus_ALYqEcMnGYvTio", "/v1/customers/{id}"),
+            ("/v1/balance_transactions", "/v1/balance_transactions"),
+            (
+                "/api/v1/org/preferences/hideEndUserFooter",
+                "/api/v1/org/preferences/hideEndUserFooter",
+            ),
+            ("/v1/subscription_items", "/v1/subscription_items"),
             ("/orders/42.json", "/orders/{id}.json"),
             ("/oauth2/v1/token", "/oauth2/v1/token"),
             ("/api/v2beta1/things", "/api/v2beta1/things"),

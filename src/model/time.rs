@@ -84,9 +84,15 @@ pub fn format_duration_micros(micros: i64) -> String {
         } else {
             format!("{sign}{}.{} s", tenths / 10, tenths % 10)
         }
-    } else {
+    } else if abs < 3_600_000_000 {
         let secs = (abs + 500_000) / 1_000_000;
         format!("{sign}{} min {} s", secs / 60, secs % 60)
+    } else if abs < 86_400_000_000 {
+        let minutes = (abs + 30_000_000) / 60_000_000;
+        format!("{sign}{} h {} min", minutes / 60, minutes % 60)
+    } else {
+        let hours = (abs + 1_800_000_000) / 3_600_000_000;
+        format!("{sign}{} d {} h", hours / 24, hours % 24)
     }
 }
 
@@ -108,5 +114,7 @@ mod tests {
         assert_eq!(format_duration_micros(30_000_000), "30 s");
         assert_eq!(format_duration_micros(200_000_000), "3 min 20 s");
         assert_eq!(format_duration_micros(-1_500_000), "-1.5 s");
+        assert_eq!(format_duration_micros(5_400_000_000), "1 h 30 min");
+        assert_eq!(format_duration_micros(1_465_256_000_000), "16 d 23 h");
     }
 }

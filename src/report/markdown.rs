@@ -82,7 +82,7 @@ fn write_overview(doc: &mut String, analysis: &Analysis) {
         "| Host | Endpoint | Requests | Throttled | Peak requests per minute | Limit seen |\n",
     );
     doc.push_str("| :--- | :--- | ---: | ---: | ---: | ---: |\n");
-    for stats in &analysis.overview {
+    for stats in analysis.overview.iter().take(MAX_OVERVIEW_ROWS) {
         let limit = stats
             .limit_seen
             .map_or_else(|| "none".to_string(), |limit| limit.to_string());
@@ -97,8 +97,23 @@ fn write_overview(doc: &mut String, analysis: &Analysis) {
             limit
         );
     }
+    let rest = &analysis.overview[analysis.overview.len().min(MAX_OVERVIEW_ROWS)..];
+    if !rest.is_empty() {
+        let requests: u64 = rest.iter().map(|s| s.requests).sum();
+        let throttled: u64 = rest.iter().map(|s| s.throttled).sum();
+        let _ = writeln!(
+            doc,
+            "\n{} more endpoints ({requests} requests, {throttled} throttled) are not shown; \
+             the JSON report lists every endpoint.",
+            rest.len(),
+        );
+    }
     doc.push('\n');
 }
+
+/// Rows of the overview table. The overview is sorted by throttled responses, then by
+/// requests, so the rows left out are the quietest endpoints.
+const MAX_OVERVIEW_ROWS: usize = 25;
 
 /// Writes the findings grouped by cause, in cause order; within a cause they keep
 /// report order (most severe first).

@@ -106,6 +106,24 @@ fn format_span(first: Timestamp, last: Timestamp) -> String {
     )
 }
 
+/// Formats a finding's span with milliseconds, which bursts and retries need:
+/// `2026-03-01 10:00:01.250 to 10:00:01.900 UTC`.
+fn format_finding_span(start: Timestamp, end: Timestamp) -> String {
+    let (Some(start), Some(end)) = (start.to_datetime(), end.to_datetime()) else {
+        return format!("{start} to {end}");
+    };
+    let end_format = if start.date_naive() == end.date_naive() {
+        "%H:%M:%S%.3f"
+    } else {
+        "%Y-%m-%d %H:%M:%S%.3f"
+    };
+    format!(
+        "{} to {} UTC",
+        start.format("%Y-%m-%d %H:%M:%S%.3f"),
+        end.format(end_format)
+    )
+}
+
 /// Says that nothing was found, with the number of rules that ran when it is known.
 fn no_findings_line(options: &ReportOptions) -> String {
     let enabled = options.rules.iter().filter(|r| r.enabled).count() as u64;
@@ -159,13 +177,15 @@ fn severity_cell(severity: Severity, color: bool) -> Cell {
     }
 }
 
-/// Returns the text of a finding's cell: where, what, how sure, and the evidence.
+/// Returns the text of a finding's cell: where, when, what, how sure, and the evidence.
 fn finding_text(analysis: &Analysis, finding: &Finding) -> String {
     let place = match &finding.endpoint {
         Some(endpoint) => format!("{endpoint} on {}", finding.host),
         None => finding.host.to_string(),
     };
     let mut text = one_line(&place);
+    text.push('\n');
+    text.push_str(&format_finding_span(finding.start, finding.end));
     text.push('\n');
     text.push_str(&one_line(&finding.message));
     if finding.confidence == crate::rules::Confidence::Low {

@@ -89,7 +89,7 @@ enum QuotaBucket {
 impl QuotaBucket {
     fn label(&self, host: &str) -> String {
         match self {
-            QuotaBucket::Resource(name) => format!("quota `{name}`"),
+            QuotaBucket::Resource(name) => format!("the {name} quota"),
             QuotaBucket::Host => format!("the quota of {host}"),
             QuotaBucket::Bucket(key) => key.label(),
         }
@@ -238,7 +238,7 @@ impl Detector {
             Outcome::Exhausted => "remaining reached 0",
         };
         let message = format!(
-            "Remaining quota of {label} fell to {first_low} of {limit} (threshold {:.0}%) and the \
+            "Remaining requests in {label} fell to {first_low} of {limit} (threshold {:.0}%) and the \
              client kept {:.1} requests/s ({:.0}% of its {:.1}/s before, threshold {:.0}%) until \
              {outcome} {} later.",
             self.thresholds.low_remaining_fraction * 100.0,
