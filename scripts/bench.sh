@@ -4,7 +4,7 @@
 #
 # Usage: scripts/bench.sh [CORPUS_DIR] [SYNTHETIC_COPIES]
 #   CORPUS_DIR        folder with har/ inside (default ../shared/corpus)
-#   SYNTHETIC_COPIES  how many shifted copies of each sample the synthetic HAR holds
+#   SYNTHETIC_COPIES  number of shifted copies of each sample in the synthetic HAR
 #                     (default 400, about 100 MB)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,7 +11,7 @@ use crate::model::overview::{EndpointStats, endpoint_overview};
 use crate::model::{self, Exchange, Position, Source, Timestamp};
 use crate::rules::{self, Context, Finding, Profiles, Rule, Severity};
 
-/// What one input contributed to the run.
+/// Per-input counts and problems of one run.
 #[derive(Clone, Debug, Serialize)]
 pub struct InputSummary {
     /// The path as given on the command line or found in a directory.
@@ -27,7 +27,7 @@ pub struct InputSummary {
     /// Records that could not be used, with the reason; may list only the first few.
     pub skipped: Vec<Skipped>,
     pub skipped_total: u64,
-    /// Why the input could not be read, when it could not.
+    /// Reason the input could not be read, when it could not.
     pub error: Option<String>,
 }
 
@@ -39,7 +39,7 @@ pub struct Summary {
     pub exchanges: u64,
     /// Exchanges that reached the network as API calls.
     pub api_calls: u64,
-    /// Responses that were throttling answers.
+    /// Throttled responses (429, 503 with Retry-After, ...).
     pub throttled: u64,
     pub clients: usize,
     pub hosts: usize,
@@ -74,7 +74,7 @@ impl Analysis {
         }
     }
 
-    /// The most severe finding's severity, if any.
+    /// Returns the maximum severity among the findings, if any.
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
@@ -172,7 +172,7 @@ pub fn load_inputs(files: &[PathBuf]) -> (Vec<Exchange>, Vec<InputSummary>) {
     (exchanges, inputs)
 }
 
-/// A HAR capture is one client: it is named after its file.
+/// Names the client of a HAR capture after its file, because one capture is one client.
 fn client_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -23,7 +23,7 @@ pub enum InputFormat {
     Har,
 }
 
-/// What reading one input produced.
+/// Result of reading one input.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub exchanges: Vec<Exchange>,

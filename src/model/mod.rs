@@ -18,8 +18,8 @@ use serde::Serialize;
 pub use signals::{Quota, QuotaFamily, RateLimitSignals, RetryAfter, RetryAfterForm, Throttle};
 pub use time::Timestamp;
 
-/// Where an exchange came from: an input (index into the run's input list) and a
-/// position inside it.
+/// Origin of an exchange: an input (index into the run's input list) and a position
+/// inside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Source {
     pub input: u32,
@@ -36,7 +36,7 @@ pub enum Position {
     Line(u64),
 }
 
-/// What the requested resource is, as far as the capture tells.
+/// Kind of the requested resource, as far as the capture shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
@@ -66,7 +66,7 @@ impl ResourceKind {
     }
 }
 
-/// How fine the start time of an exchange is.
+/// Precision of an exchange's start time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimePrecision {
@@ -79,7 +79,7 @@ pub enum TimePrecision {
 #[derive(Clone, Debug)]
 pub struct Exchange {
     pub source: Source,
-    /// Who sent the request. A HAR capture is one client, named after its file.
+    /// Client key of the sender. A HAR capture is one client, named after its file.
     pub client: Arc<str>,
     /// When the request started, in UTC.
     pub start: Timestamp,
@@ -105,7 +105,7 @@ pub struct Exchange {
     pub status: u16,
     /// Response body size in bytes, when known.
     pub response_size: Option<u64>,
-    /// Hash of the response body, when the capture holds it.
+    /// Hash of the response body, when the capture contains it.
     pub response_hash: Option<u64>,
     /// Served from a browser cache, so no request reached the network.
     pub cache_hit: bool,
@@ -127,13 +127,13 @@ impl Exchange {
             .saturating_add_micros(self.duration_us.unwrap_or(0).max(0))
     }
 
-    /// Whether this exchange went to the network and is an API call, so it counts
-    /// against a rate limit.
+    /// Returns whether this exchange went to the network and is an API call, so it
+    /// counts against a rate limit.
     pub fn is_api_call(&self) -> bool {
         !self.cache_hit && self.kind == ResourceKind::Api
     }
 
-    /// Whether this exchange reached the network at all (static assets included).
+    /// Returns whether this exchange reached the network at all (static assets included).
     pub fn is_network(&self) -> bool {
         !self.cache_hit
     }
@@ -148,7 +148,7 @@ impl Exchange {
         self.signals.wait_until(self.end())
     }
 
-    /// The endpoint as `METHOD template`.
+    /// Returns the endpoint: method plus template.
     pub fn endpoint(&self) -> Endpoint {
         Endpoint {
             method: self.method.clone(),

@@ -2,9 +2,10 @@
 //! `/api/v1/users/{id}`, so that requests to different items of one collection count
 //! against the same endpoint.
 //!
-//! A path segment becomes `{id}` when it looks like an identifier: an integer, a UUID, a
-//! hex string of 8 or more characters, an Okta object id (`00u…`, `00g…`, `0oa…`), an
-//! email address, or a long opaque token that mixes letters and digits. Words stay as
+//! A path segment becomes `{id}` when it looks like an identifier. Identifiers are
+//! integers, UUIDs, hex strings of 8 or more characters, Okta object ids (`00u…`, `00g…`,
+//! `0oa…`), Stripe-style prefixed ids (`cus_…`), email addresses, and long opaque tokens
+//! that mix letters and digits. Words stay as
 //! they are, including short ones with digits such as `v1` or `oauth2`, and action names
 //! such as `me`, `lifecycle` and `activate`.
 
@@ -71,7 +72,7 @@ pub fn is_identifier(segment: &str) -> bool {
 
 /// Stripe-style ids: a short lower-case type prefix, an underscore and a random base62
 /// part (`cus_ALYqEcMnGYvTio`, `ch_3MmlLrLkdIwHu7ix0snN0B15`). The random part has a
-/// digit or mixes cases, which tells it from snake_case words such as
+/// digit or mixes cases, which distinguishes it from snake_case words such as
 /// `balance_transactions`.
 fn is_prefixed_id(bytes: &[u8]) -> bool {
     let Some(underscore) = bytes.iter().position(|b| *b == b'_') else {

@@ -16,7 +16,7 @@ pub struct ExchangeBuilder {
 }
 
 /// Starts an API call `method path` (the path may carry a query) at `T0_MS + offset_ms`,
-/// answered 200 after 100 ms, from client `test-client` to host `api.example.com`.
+/// with a 200 response after 100 ms, from client `test-client` to host `api.example.com`.
 pub fn exchange(method: &str, path: &str, offset_ms: i64) -> ExchangeBuilder {
     let (path_only, query) = path.split_once('?').unwrap_or((path, ""));
     let mut query_keys: Vec<Box<str>> = query

@@ -1,7 +1,7 @@
 //! Instants and durations with microsecond precision, in UTC.
 //!
 //! Rules compare millions of instants, so an instant is a plain count of microseconds
-//! since the Unix epoch; chrono is used only at the edges, to parse and to print.
+//! since the Unix epoch. chrono is used only at the edges, to parse and to print.
 
 use std::fmt;
 

@@ -1,6 +1,6 @@
 //! Rule definitions loaded from `rules/*.toml`.
 //!
-//! Each rule file holds the rule's metadata, severity, fix text, documentation and a
+//! Each rule file contains the rule's metadata, severity, fix text, documentation and a
 //! `[thresholds]` table whose shape the rule itself defines. Unknown keys are rejected,
 //! and every error names the file, line and column.
 
@@ -16,9 +16,9 @@ use crate::model::Exchange;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDocs {
-    /// What the rule detects and how it measures it.
+    /// Description of what the rule detects and how it measures it.
     pub detects: String,
-    /// Why the pattern gets a client throttled.
+    /// Reason the pattern gets a client throttled.
     pub why: String,
     /// Traffic that can trigger the rule although nothing is wrong.
     pub false_positives: String,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Endpoint, Exchange, Source, Timestamp};
 
-/// How serious a finding is. Ordered from least to most severe.
+/// Seriousness of a finding, ordered from least to most severe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -49,7 +49,7 @@ impl FromStr for Severity {
     }
 }
 
-/// How sure a rule is of a finding. Low confidence means a step had to be inferred,
+/// Certainty of a finding. Low confidence means a step had to be inferred,
 /// for example a wait that the input did not record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

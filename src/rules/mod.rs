@@ -73,7 +73,7 @@ pub struct ClientHostGroup<'a> {
     pub exchanges: Vec<&'a Exchange>,
 }
 
-/// What a rule sees of the run.
+/// The run's exchanges as a rule reads them.
 pub struct Context<'a> {
     /// Every exchange of the run, sorted by start time, cache hits and static assets
     /// included.

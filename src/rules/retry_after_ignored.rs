@@ -70,7 +70,7 @@ enum Scope {
 impl Scope {
     fn label(&self, host: &str) -> String {
         match self {
-            Scope::Host => format!("any endpoint of {host}"),
+            Scope::Host => format!("{host} (any endpoint)"),
             Scope::Bucket(BucketKey::Endpoint { method, template }) => {
                 format!("{method} of {template}")
             }
@@ -228,18 +228,33 @@ impl Detector {
         let early_count = episode.early.len();
         let ignored = episode.sources.len();
 
-        let responses = if ignored == 1 {
-            format!("a {} response", source.status)
+        let mut early_list: Vec<String> = episode
+            .early
+            .iter()
+            .take(MAX_EARLY_LISTED)
+            .map(|(_, us)| format_duration_micros(*us))
+            .collect();
+        if early_count > MAX_EARLY_LISTED {
+            early_list.push(format!("{} more", early_count - MAX_EARLY_LISTED));
+        }
+        let requests = if early_count == 1 {
+            "request"
         } else {
-            format!("{ignored} responses")
+            "requests"
+        };
+        let not_honoured = if ignored == 1 {
+            String::new()
+        } else {
+            format!("; {ignored} throttled responses in a row were not honoured")
         };
         let message = format!(
-            "Sent {early_count} requests to {} up to {} before the allowed time after {responses} \
-             asked to wait {} ({wait_kind}); tolerance {} ms.",
+            "Sent {early_count} {requests} to {} before the server's wait had passed ({} early; \
+             tolerance {} ms): the {} response asked to wait {} ({wait_kind}){not_honoured}.",
             scope.label(&group.host),
-            format_duration_micros(max_early_us),
-            format_duration_micros(wait_us),
+            join_words(&early_list),
             self.thresholds.tolerance_ms,
+            source.status,
+            format_duration_micros(wait_us),
         );
 
         let mut indices: Vec<usize> = episode
@@ -299,6 +314,18 @@ fn wait_end(exchange: &Exchange) -> Option<crate::model::Timestamp> {
 fn replace_if_later(slot: &mut Option<Wait>, wait: Wait) {
     if slot.is_none_or(|current| wait.allowed_us > current.allowed_us) {
         *slot = Some(wait);
+    }
+}
+
+/// Number of early requests whose lead is spelled out in a message.
+const MAX_EARLY_LISTED: usize = 5;
+
+/// Joins words as `a`, `a and b`, `a, b and c`.
+fn join_words(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
@@ -405,7 +432,7 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(
             findings[0].metrics["scope"],
-            json!("any endpoint of api.example.com")
+            json!("api.example.com (any endpoint)")
         );
     }
 
