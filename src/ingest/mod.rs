@@ -2,6 +2,7 @@
 //! not use.
 
 pub mod har;
+pub mod log;
 
 use std::path::{Path, PathBuf};
 

@@ -75,6 +75,21 @@ pub enum TimePrecision {
     Seconds,
 }
 
+/// Which instant an input recorded for a request, and so how [`Exchange::start`] was
+/// obtained. HAR files and Apache's `%t` record the start; nginx's `$time_local` and
+/// `$msec` are written when the response is complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartOrigin {
+    /// The input recorded the start.
+    Recorded,
+    /// The input recorded the end; the start is the end minus the logged duration.
+    EndMinusDuration,
+    /// The input recorded the end and no duration, so `start` is the end: later than
+    /// the real start by the unknown duration.
+    EndWithoutDuration,
+}
+
 /// One request and its response, normalised.
 #[derive(Clone, Debug)]
 pub struct Exchange {
@@ -83,6 +98,7 @@ pub struct Exchange {
     pub client: Arc<str>,
     /// When the request started, in UTC.
     pub start: Timestamp,
+    pub start_origin: StartOrigin,
     pub precision: TimePrecision,
     /// Total time until the response was complete, in microseconds, when known.
     pub duration_us: Option<i64>,

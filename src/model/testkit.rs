@@ -4,7 +4,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use super::signals::{Quota, QuotaFamily, RetryAfter, RetryAfterForm, Throttle};
-use super::{Exchange, Position, ResourceKind, Source, TimePrecision, Timestamp, template};
+use super::{
+    Exchange, Position, ResourceKind, Source, StartOrigin, TimePrecision, Timestamp, template,
+};
 
 /// Base instant of test traffic: 2026-03-01T10:00:00Z.
 pub const T0_MS: i64 = 1_772_359_200_000;
@@ -36,6 +38,7 @@ pub fn exchange(method: &str, path: &str, offset_ms: i64) -> ExchangeBuilder {
             },
             client: "test-client".into(),
             start: Timestamp::from_millis(T0_MS + offset_ms),
+            start_origin: StartOrigin::Recorded,
             precision: TimePrecision::Milliseconds,
             duration_us: Some(100_000),
             method: method.into(),

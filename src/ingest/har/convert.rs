@@ -8,7 +8,7 @@ use super::kind::{self, KindHints};
 use super::timestamp::parse_started;
 use super::url::{self, UrlProblem};
 use crate::model::template::template_path;
-use crate::model::{Exchange, Position, RateLimitSignals, Source};
+use crate::model::{Exchange, Position, RateLimitSignals, Source, StartOrigin};
 
 /// Input index and client, shared by every exchange of one file.
 pub(super) struct Origin {
@@ -139,6 +139,7 @@ pub(super) fn to_exchange(
         },
         client: origin.client.clone(),
         start,
+        start_origin: StartOrigin::Recorded,
         precision,
         duration_us,
         method: method.into(),
