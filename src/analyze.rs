@@ -80,25 +80,51 @@ impl Analysis {
     }
 }
 
-/// Expands files and directories into the list of input files, sorted for stable
-/// output. Directories are walked recursively and only files with a known extension
-/// are taken from them; a file named explicitly is always taken.
-pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
-    let mut files = Vec::new();
+/// An input named on the command line, or found in a directory, ready to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputPath {
+    File(PathBuf),
+    /// A path that could not be opened, with the reason; it is reported like an
+    /// unreadable file so that the other inputs are still analyzed.
+    Unreadable { path: PathBuf, reason: String },
+}
+
+/// Expands files and directories into the list of inputs, sorted for stable output.
+/// Directories are walked recursively and only files with a known extension are taken
+/// from them; a file named explicitly is always taken. A path named twice, directly or
+/// through a directory, is read once. A path that cannot be opened becomes an
+/// [`InputPath::Unreadable`] entry instead of stopping the run.
+pub fn collect_inputs(paths: &[PathBuf]) -> Vec<InputPath> {
+    let mut inputs = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for path in paths {
-        let metadata = std::fs::metadata(path).map_err(|source| InputError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        if metadata.is_dir() {
-            let before = files.len();
-            walk_directory(path, &mut files)?;
-            files[before..].sort();
-        } else {
-            files.push(path.clone());
+        let mut found = Vec::new();
+        let listed = match std::fs::metadata(path) {
+            Ok(metadata) if metadata.is_dir() => walk_directory(path, &mut found),
+            Ok(_) => {
+                found.push(path.clone());
+                Ok(())
+            }
+            Err(source) => Err(InputError::Io {
+                path: path.clone(),
+                source,
+            }),
+        };
+        if let Err(error) = listed {
+            inputs.push(InputPath::Unreadable {
+                path: path.clone(),
+                reason: error.to_string(),
+            });
+        }
+        found.sort();
+        for file in found {
+            let identity = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+            if seen.insert(identity) {
+                inputs.push(InputPath::File(file));
+            }
         }
     }
-    Ok(files)
+    inputs
 }
 
 fn walk_directory(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
@@ -128,23 +154,29 @@ fn is_known_input(path: &Path) -> bool {
 /// Reads every input, in parallel, and returns the exchanges of all of them sorted by
 /// start time together with a summary per input. A file that cannot be read is
 /// reported in its summary and does not stop the run.
-pub fn load_inputs(files: &[PathBuf]) -> (Vec<Exchange>, Vec<InputSummary>) {
-    let loaded: Vec<_> = files
+pub fn load_inputs(inputs: &[InputPath]) -> (Vec<Exchange>, Vec<InputSummary>) {
+    let loaded: Vec<_> = inputs
         .par_iter()
         .enumerate()
-        .map(|(index, path)| {
-            let client: Arc<str> = client_name(path).into();
-            (path, ingest::har::read_har(path, index as u32, client))
+        .map(|(index, input)| match input {
+            InputPath::File(path) => {
+                let client: Arc<str> = client_name(path).into();
+                (
+                    path,
+                    ingest::har::read_har(path, index as u32, client).map_err(|e| e.to_string()),
+                )
+            }
+            InputPath::Unreadable { path, reason } => (path, Err(reason.clone())),
         })
         .collect();
 
     let mut exchanges = Vec::new();
-    let mut inputs = Vec::with_capacity(loaded.len());
+    let mut summaries = Vec::with_capacity(loaded.len());
     for (path, result) in loaded {
         let display = path.display().to_string();
         match result {
             Ok(loaded) => {
-                inputs.push(InputSummary {
+                summaries.push(InputSummary {
                     path: display,
                     format: Some(InputFormat::Har),
                     records: loaded.records,
@@ -156,7 +188,7 @@ pub fn load_inputs(files: &[PathBuf]) -> (Vec<Exchange>, Vec<InputSummary>) {
                 });
                 exchanges.extend(loaded.exchanges);
             }
-            Err(error) => inputs.push(InputSummary {
+            Err(error) => summaries.push(InputSummary {
                 path: display,
                 format: None,
                 records: 0,
@@ -164,19 +196,19 @@ pub fn load_inputs(files: &[PathBuf]) -> (Vec<Exchange>, Vec<InputSummary>) {
                 cache_hits: 0,
                 skipped: Vec::new(),
                 skipped_total: 0,
-                error: Some(error.to_string()),
+                error: Some(error),
             }),
         }
     }
     model::sort_exchanges(&mut exchanges);
-    (exchanges, inputs)
+    (exchanges, summaries)
 }
 
-/// Names the client of a HAR capture after its file, because one capture is one client.
+/// Names the client of a HAR capture after its path as given, because one capture is
+/// one client. The whole path keeps two captures with the same file name apart, as
+/// Playwright and Polly.js name every recording `recording.har`.
 fn client_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
+    path.display().to_string()
 }
 
 /// Runs the rules over loaded exchanges and assembles the analysis.

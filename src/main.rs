@@ -1,13 +1,13 @@
 //! The `ratelint` command.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use ratelint::analyze::{self, Analysis};
+use ratelint::analyze::{self, Analysis, InputPath};
 use ratelint::report::{self, Format, ReportOptions};
 use ratelint::rules::{self, Profiles, Rule, Severity};
 
@@ -114,7 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 
 fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u8> {
     let profiles = Profiles::builtin().context("invalid built-in vendor profile")?;
-    let files = analyze::collect_inputs(&args.inputs)?;
+    let files = analyze::collect_inputs(&args.inputs);
     if files.is_empty() {
         bail!(
             "no HAR files found in {}; give .har files or directories that contain them",
@@ -124,6 +124,9 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+    }
+    if let Some(output) = &args.output {
+        reject_output_over_input(output, &files)?;
     }
 
     let (exchanges, inputs) = analyze::load_inputs(&files);
@@ -175,6 +178,25 @@ fn report_input_problems(analysis: &Analysis) {
             );
         }
     }
+}
+
+/// Fails when `--output` names one of the inputs, which the report would overwrite.
+fn reject_output_over_input(output: &Path, inputs: &[InputPath]) -> anyhow::Result<()> {
+    let Ok(output_identity) = std::fs::canonicalize(output) else {
+        // The output does not exist yet, so it cannot be an input.
+        return Ok(());
+    };
+    for input in inputs {
+        if let InputPath::File(path) = input
+            && std::fs::canonicalize(path).is_ok_and(|identity| identity == output_identity)
+        {
+            bail!(
+                "--output {} is also an input; write the report to another file",
+                output.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn exit_code(analysis: &Analysis, fail_on: FailOn) -> u8 {

@@ -276,3 +276,70 @@ fn samples_exist() {
         assert!(Path::new("samples").join(file).is_file(), "samples/{file}");
     }
 }
+
+#[test]
+fn same_file_name_stays_two_clients() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for day in ["monday", "tuesday"] {
+        let folder = dir.path().join(day);
+        std::fs::create_dir(&folder).expect("create folder");
+        std::fs::copy("samples/tight-polling.har", folder.join("session.har")).expect("copy");
+    }
+    let path = dir.path().to_string_lossy().into_owned();
+    let (report, _) = analyze_json(&[&path, "--fail-on", "never"]);
+    assert_eq!(report["summary"]["clients"], 2);
+    let polling = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "tight-polling")
+        .count();
+    assert_eq!(polling, 2, "one polling finding per capture");
+}
+
+#[test]
+fn input_named_twice_read_once() {
+    let (report, _) = analyze_json(&[
+        "samples/",
+        "samples/tight-polling.har",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(report["inputs"].as_array().map(Vec::len), Some(SAMPLES.len()));
+    assert!(fired_rules(&report).contains("tight-polling"));
+}
+
+#[test]
+fn missing_input_still_reports_others() {
+    let output = ratelint()
+        .args(["analyze", "samples/tight-polling.har", "missing.har"])
+        .args(["--format", "json", "--fail-on", "never"])
+        .output()
+        .expect("ratelint runs");
+    assert_eq!(output.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("report written");
+    assert!(fired_rules(&report).contains("tight-polling"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("No such file").count(),
+        1,
+        "the cause is printed once: {stderr}"
+    );
+}
+
+#[test]
+fn output_over_input_rejected() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let capture = dir.path().join("capture.har");
+    std::fs::copy("samples/clean.har", &capture).expect("copy");
+    let before = std::fs::read(&capture).expect("read");
+    let output = ratelint()
+        .arg("analyze")
+        .arg(&capture)
+        .arg("--output")
+        .arg(&capture)
+        .output()
+        .expect("ratelint runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(std::fs::read(&capture).expect("read"), before, "input untouched");
+}

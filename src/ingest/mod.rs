@@ -42,10 +42,11 @@ pub struct Loaded {
 /// An input file that could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
+    // The I/O error is part of the message rather than a `#[source]`, so that an
+    // error chain printed with `{:#}` does not repeat it.
     #[error("cannot read {path}: {source}")]
     Io {
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
     #[error("{path}: {message}")]
