@@ -86,7 +86,10 @@ pub enum InputPath {
     File(PathBuf),
     /// A path that could not be opened, with the reason; it is reported like an
     /// unreadable file so that the other inputs are still analyzed.
-    Unreadable { path: PathBuf, reason: String },
+    Unreadable {
+        path: PathBuf,
+        reason: String,
+    },
 }
 
 /// Expands files and directories into the list of inputs, sorted for stable output.

@@ -305,7 +305,10 @@ fn input_named_twice_read_once() {
         "--fail-on",
         "never",
     ]);
-    assert_eq!(report["inputs"].as_array().map(Vec::len), Some(SAMPLES.len()));
+    assert_eq!(
+        report["inputs"].as_array().map(Vec::len),
+        Some(SAMPLES.len())
+    );
     assert!(fired_rules(&report).contains("tight-polling"));
 }
 
@@ -341,5 +344,9 @@ fn output_over_input_rejected() {
         .output()
         .expect("ratelint runs");
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(std::fs::read(&capture).expect("read"), before, "input untouched");
+    assert_eq!(
+        std::fs::read(&capture).expect("read"),
+        before,
+        "input untouched"
+    );
 }

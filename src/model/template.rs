@@ -34,6 +34,28 @@ pub fn template_path(path: &str) -> String {
 }
 
 fn push_segment(template: &mut String, segment: &str) {
+    // Matrix parameters (`search;jsessionid=...`) are dropped like query values: they
+    // often carry session ids.
+    let segment = segment.split(';').next().unwrap_or(segment);
+    if is_identifier(segment) {
+        template.push_str(ID_PLACEHOLDER);
+        return;
+    }
+    // `bot123456:AAH...` (a Telegram bot token), `{name}:batchGet` (a Google custom
+    // method): template each colon-separated piece on its own.
+    if segment.contains(':') {
+        for (index, piece) in segment.split(':').enumerate() {
+            if index > 0 {
+                template.push(':');
+            }
+            push_piece(template, piece);
+        }
+        return;
+    }
+    push_piece(template, segment);
+}
+
+fn push_piece(template: &mut String, segment: &str) {
     if is_identifier(segment) {
         template.push_str(ID_PLACEHOLDER);
         return;
@@ -68,6 +90,16 @@ pub fn is_identifier(segment: &str) -> bool {
         || is_email(segment)
         || is_opaque_token(bytes)
         || is_prefixed_id(bytes)
+        || is_upper_case_token(bytes)
+}
+
+/// Upper-case tokens of 16 or more letters and digits (`AKIAIOSFODNN7EXAMPLE`, base32
+/// keys): path words are not written that way.
+fn is_upper_case_token(bytes: &[u8]) -> bool {
+    bytes.len() >= 16
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// Stripe-style ids: a short lower-case type prefix, an underscore and a random base62
@@ -75,12 +107,17 @@ pub fn is_identifier(segment: &str) -> bool {
 /// digit or mixes cases, which distinguishes it from snake_case words such as
 /// `balance_transactions`.
 fn is_prefixed_id(bytes: &[u8]) -> bool {
-    let Some(underscore) = bytes.iter().position(|b| *b == b'_') else {
+    // The random part follows the last underscore; the prefix may have two words
+    // (`sk_test_...`, `pk_live_...`).
+    let Some(underscore) = bytes.iter().rposition(|b| *b == b'_') else {
         return false;
     };
     let (prefix, random) = (&bytes[..underscore], &bytes[underscore + 1..]);
-    (1..=8).contains(&prefix.len())
-        && prefix.iter().all(u8::is_ascii_lowercase)
+    let words = prefix.split(|b| *b == b'_').collect::<Vec<_>>();
+    words.len() <= 2
+        && words
+            .iter()
+            .all(|w| (1..=8).contains(&w.len()) && w.iter().all(u8::is_ascii_lowercase))
         && random.len() >= 8
         && random.iter().all(u8::is_ascii_alphanumeric)
         && (random.iter().any(u8::is_ascii_digit)
@@ -186,6 +223,18 @@ mod tests {
                 "/api/v1/org/preferences/hideEndUserFooter",
             ),
             ("/v1/subscription_items", "/v1/subscription_items"),
+            ("/v1/keys/sk_test_4eC39HqLyjWDarjtT1zdp7dc", "/v1/keys/{id}"),
+            ("/v1/search;jsessionid=8A3F2B", "/v1/search"),
+            (
+                "/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage",
+                "/bot123456789:{id}/sendMessage",
+            ),
+            ("/v1/projects/demo:batchGet", "/v1/projects/demo:batchGet"),
+            ("/keys/AKIAIOSFODNN7EXAMPLE", "/keys/{id}"),
+            (
+                "/api/v1/users/00u1ab2CDefGhIJk3l4;v=2",
+                "/api/v1/users/{id}",
+            ),
             ("/orders/42.json", "/orders/{id}.json"),
             ("/oauth2/v1/token", "/oauth2/v1/token"),
             ("/api/v2beta1/things", "/api/v2beta1/things"),

@@ -20,12 +20,16 @@ pub const NAME: &str = "endpoint-hotspot";
 
 const DEFINITION: &str = include_str!("../../rules/endpoint-hotspot.toml");
 
+/// Largest `*-Limit` value taken as a real limit; larger ones are placeholders.
+const MAX_PLAUSIBLE_LIMIT: u64 = 100_000_000;
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
     pub near_limit_fraction: f64,
     pub min_share_fraction: f64,
     pub default_window_s: u64,
+    pub min_window_requests: usize,
 }
 
 pub struct Detector {
@@ -52,6 +56,11 @@ pub fn load() -> Result<Box<dyn Rule>, RuleConfigError> {
     }
     if thresholds.default_window_s == 0 {
         return Err(invalid("invalid `default_window_s`: expected at least 1"));
+    }
+    if thresholds.min_window_requests == 0 {
+        return Err(invalid(
+            "invalid `min_window_requests`: expected at least 1",
+        ));
     }
     Ok(Box::new(Detector { spec, thresholds }))
 }
@@ -121,7 +130,10 @@ impl Detector {
                 && !concurrency
                 && let Some(limit) = quota.limit.filter(|l| *l > 0)
             {
-                traffic.observed_limit = traffic.observed_limit.max(Some(limit));
+                // A limit beyond any real API's (such as 2^64 - 1) is a placeholder.
+                if limit <= MAX_PLAUSIBLE_LIMIT {
+                    traffic.observed_limit = traffic.observed_limit.max(Some(limit));
+                }
                 traffic.observed_window_s = quota.window_s.or(traffic.observed_window_s);
             }
             traffic.exchanges.push(exchange);
@@ -170,6 +182,7 @@ impl Detector {
         let times: Vec<i64> = traffic.exchanges.iter().map(|e| e.start.micros()).collect();
         let share_of = |count: usize, host: usize| count as f64 / host.max(1) as f64;
         let min_share = self.thresholds.min_share_fraction;
+        let min_requests = self.thresholds.min_window_requests;
 
         // Densest window starting at a request of the bucket, among those where the
         // bucket carries enough of the host traffic.
@@ -184,6 +197,7 @@ impl Detector {
             let host_requests = count_between(host_times, times[first], until);
             let count = end - first;
             if share_of(count, host_requests) >= min_share
+                && count >= min_requests
                 && peak.as_ref().is_none_or(|p| count > p.end - p.first)
             {
                 peak = Some(Window {
@@ -202,26 +216,42 @@ impl Detector {
         };
 
         // Throttled responses count when, in the window that ends with them, the bucket
-        // carries enough of the host traffic.
+        // carries enough requests and enough of the host traffic. The densest such window
+        // is reported.
         let mut throttled_window: Option<Window> = None;
         let mut throttled_count = 0;
         for &index in &traffic.throttled {
             let until = times[index].saturating_add(1);
             let from = until.saturating_sub(window_us);
             let first = times.partition_point(|t| *t < from);
+            let end = times.partition_point(|t| *t < until);
+            let count = end - first;
             let host_requests = count_between(host_times, from, until);
-            if share_of(index + 1 - first, host_requests) >= min_share {
+            if count >= min_requests && share_of(count, host_requests) >= min_share {
                 throttled_count += 1;
-                throttled_window.get_or_insert(Window {
-                    first,
-                    end: index + 1,
-                    host_requests,
-                });
+                if throttled_window
+                    .as_ref()
+                    .is_none_or(|w| count > w.end - w.first)
+                {
+                    throttled_window = Some(Window {
+                        first,
+                        end,
+                        host_requests,
+                    });
+                }
             }
         }
 
         let window = if near_limit { peak? } else { throttled_window? };
-        Some(self.finding(key, traffic, &limit, window_s, &window, throttled_count))
+        Some(self.finding(
+            key,
+            traffic,
+            &limit,
+            window_s,
+            &window,
+            throttled_count,
+            near_limit,
+        ))
     }
 
     fn finding(
@@ -232,6 +262,7 @@ impl Detector {
         window_s: u64,
         window: &Window,
         throttled: usize,
+        near_limit: bool,
     ) -> Finding {
         let involved = &traffic.exchanges[window.first..window.end];
         let count = involved.len();
@@ -239,28 +270,31 @@ impl Detector {
         let label = key.label();
         let near = self.thresholds.near_limit_fraction;
 
+        let share_text = format!(
+            "{:.0}% of the client's {} requests to this host in that window (threshold {:.0}%)",
+            share * 100.0,
+            window.host_requests,
+            self.thresholds.min_share_fraction * 100.0,
+        );
         let mut message = match limit {
-            Some(limit) => format!(
+            Some(limit) if near_limit => format!(
                 "Bucket {label} peaked at {count} requests in {window_s} s against its limit of {} \
-                 from the {} (threshold {:.0}% of the limit), {:.0}% of the client's {} requests \
-                 to this host in that window (threshold {:.0}%).",
+                 from the {} (threshold {:.0}% of the limit), {share_text}.",
                 limit.requests,
                 limit.source,
                 near * 100.0,
-                share * 100.0,
-                window.host_requests,
-                self.thresholds.min_share_fraction * 100.0,
+            ),
+            Some(limit) => format!(
+                "Bucket {label} was throttled with {count} requests in {window_s} s, below its \
+                 limit of {} from the {}, while it carried {share_text}.",
+                limit.requests, limit.source,
             ),
             None => format!(
-                "Bucket {label} was throttled while it carried {count} of the client's {} \
-                 requests to this host in {window_s} s ({:.0}%, threshold {:.0}%); its limit is \
-                 not known.",
-                window.host_requests,
-                share * 100.0,
-                self.thresholds.min_share_fraction * 100.0,
+                "Bucket {label} was throttled with {count} requests in {window_s} s while it \
+                 carried {share_text}; its limit is not known."
             ),
         };
-        if throttled > 0 && limit.is_some() {
+        if throttled > 0 && near_limit {
             message.push_str(&format!(" It got {throttled} throttled responses."));
         }
 
@@ -308,6 +342,10 @@ impl Detector {
             json!(self.thresholds.min_share_fraction),
         );
         metrics.insert("throttled_responses", json!(throttled));
+        metrics.insert(
+            "min_window_requests",
+            json!(self.thresholds.min_window_requests),
+        );
         metrics.insert(
             "templates",
             json!(
@@ -437,16 +475,53 @@ mod tests {
 
     #[test]
     fn throttled_bucket_without_limit_fires() {
-        let mut traffic = series("api.example.com", "GET", "/v2/search", 5, 1_000, 0);
+        let mut traffic = series("api.example.com", "GET", "/v2/search", 12, 1_000, 0);
         traffic.push(
-            exchange("GET", "/v2/search", 5_000)
+            exchange("GET", "/v2/search", 12_000)
                 .throttled_429(Some(2))
                 .build(),
         );
         let findings = run(traffic);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].metrics["throttled_responses"], json!(1));
+        assert_eq!(findings[0].metrics["peak_requests"], json!(13));
         assert_eq!(findings[0].metrics["limit"], json!(null));
+    }
+
+    #[test]
+    fn few_throttled_requests_quiet() {
+        // Five requests and a 429 are a retry problem, not a hot endpoint.
+        let mut traffic = series("api.example.com", "GET", "/v2/search", 5, 1_000, 0);
+        traffic.push(
+            exchange("GET", "/v2/search", 5_000)
+                .throttled_429(Some(2))
+                .build(),
+        );
+        assert!(run(traffic).is_empty());
+    }
+
+    #[test]
+    fn simultaneous_throttled_requests_counted() {
+        // Every request starts at the same instant: all of them are in the window.
+        let traffic: Vec<_> = (0..20)
+            .map(|_| exchange("GET", "/v2/search", 0).throttled_429(None).build())
+            .collect();
+        let findings = run(traffic);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].metrics["peak_requests"], json!(20));
+        assert_eq!(findings[0].metrics["host_requests_in_window"], json!(20));
+    }
+
+    #[test]
+    fn placeholder_limit_ignored() {
+        let traffic: Vec<_> = (0..12)
+            .map(|i| {
+                exchange("GET", "/v2/search", i * 1_000)
+                    .quota(u64::MAX, u64::MAX - 1, 5_000)
+                    .build()
+            })
+            .collect();
+        assert!(run(traffic).is_empty());
     }
 
     #[test]
