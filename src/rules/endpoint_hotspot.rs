@@ -20,6 +20,15 @@ pub const NAME: &str = "endpoint-hotspot";
 
 const DEFINITION: &str = include_str!("../../rules/endpoint-hotspot.toml");
 
+/// What made a bucket a hotspot.
+#[derive(Clone, Copy)]
+struct Trigger {
+    /// The densest window reached the near-limit threshold.
+    near_limit: bool,
+    /// Throttled responses in windows where the bucket carried enough of the traffic.
+    throttled: usize,
+}
+
 /// Largest `*-Limit` value taken as a real limit; larger ones are placeholders.
 const MAX_PLAUSIBLE_LIMIT: u64 = 100_000_000;
 
@@ -249,8 +258,10 @@ impl Detector {
             &limit,
             window_s,
             &window,
-            throttled_count,
-            near_limit,
+            Trigger {
+                near_limit,
+                throttled: throttled_count,
+            },
         ))
     }
 
@@ -261,9 +272,12 @@ impl Detector {
         limit: &Option<Limit>,
         window_s: u64,
         window: &Window,
-        throttled: usize,
-        near_limit: bool,
+        trigger: Trigger,
     ) -> Finding {
+        let Trigger {
+            near_limit,
+            throttled,
+        } = trigger;
         let involved = &traffic.exchanges[window.first..window.end];
         let count = involved.len();
         let share = count as f64 / window.host_requests.max(1) as f64;
