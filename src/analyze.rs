@@ -39,6 +39,12 @@ pub struct Summary {
     pub exchanges: u64,
     /// Exchanges that reached the network as API calls.
     pub api_calls: u64,
+    /// Scripts, styles, images, fonts and media that reached the network.
+    pub static_assets: u64,
+    /// Exchanges served from a browser cache.
+    pub cache_hits: u64,
+    /// Other exchanges that reached the network: pages, WebSocket upgrades, beacons.
+    pub other_requests: u64,
     /// Throttled responses (429, 503 with Retry-After, ...).
     pub throttled: u64,
     pub clients: usize,
@@ -247,6 +253,15 @@ fn summarize(exchanges: &[Exchange], inputs: &[InputSummary], findings: &[Findin
         inputs_failed: inputs.iter().filter(|i| i.error.is_some()).count(),
         exchanges: exchanges.len() as u64,
         api_calls: api.len() as u64,
+        static_assets: exchanges
+            .iter()
+            .filter(|e| e.is_network() && e.kind.is_static_asset())
+            .count() as u64,
+        cache_hits: exchanges.iter().filter(|e| e.cache_hit).count() as u64,
+        other_requests: exchanges
+            .iter()
+            .filter(|e| e.is_network() && !e.is_api_call() && !e.kind.is_static_asset())
+            .count() as u64,
         throttled: exchanges.iter().filter(|e| e.is_throttled()).count() as u64,
         clients: clients.len(),
         hosts: hosts.len(),

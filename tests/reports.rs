@@ -130,6 +130,7 @@ fn clean_run() -> Analysis {
     let summary = Summary {
         exchanges: 120,
         api_calls: 96,
+        cache_hits: 24,
         throttled: 0,
         clients: 1,
         hosts: 1,

@@ -53,6 +53,9 @@ pub fn parse_har(bytes: &[u8], input: u32, client: Arc<str>) -> Result<Loaded, S
     let text = String::from_utf8_lossy(bytes);
     let text: &str = &text;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(format!("the file is empty; {HAR_HINT}"));
+    }
     let (json, json_offset) = unwrap_jsonp(text);
 
     let mut sink = EntrySink {
@@ -106,7 +109,12 @@ fn unwrap_jsonp(text: &str) -> (&str, usize) {
 fn describe_file_error(error: &serde_json::Error, text: &str, json_offset: usize) -> String {
     let detail = redact_strings(&message_without_position(error));
     let (line, column) = shift_position(text, json_offset, error.line(), error.column());
-    format!("invalid HAR at line {line} column {column}: {detail}; {HAR_HINT}")
+    let what = match error.classify() {
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Eof => "the JSON ends early (the file is truncated)",
+        serde_json::error::Category::Data | serde_json::error::Category::Io => "not a HAR file",
+    };
+    format!("{what} at line {line} column {column} ({detail}); {HAR_HINT}")
 }
 
 /// Returns serde_json's message without its trailing ` at line L column C`.

@@ -62,6 +62,11 @@ fn write_summary(doc: &mut String, analysis: &Analysis) {
     };
     let _ = writeln!(doc, "- Time span: {span}");
     let _ = writeln!(doc, "- API calls: {}", summary.api_calls);
+    let _ = writeln!(
+        doc,
+        "- Not counted toward rate limits: {} static assets, {} cache hits, {} other requests",
+        summary.static_assets, summary.cache_hits, summary.other_requests
+    );
     let _ = writeln!(doc, "- Throttled responses: {}", summary.throttled);
 
     let mut findings = analysis.findings.len().to_string();

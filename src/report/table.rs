@@ -42,7 +42,11 @@ impl Reporter for TableReporter {
         lines.push(String::new());
 
         if analysis.findings.is_empty() {
-            lines.extend(wrap_words(&no_findings_line(&self.options), width, ""));
+            lines.extend(wrap_words(
+                &no_findings_line(analysis, &self.options),
+                width,
+                "",
+            ));
         } else {
             let table = findings_table(analysis, &self.options);
             lines.extend(table.lines());
@@ -80,12 +84,32 @@ fn header_parts(analysis: &Analysis) -> Vec<String> {
         Some((first, last)) => format_span(first, last),
         None => "no requests".to_string(),
     };
-    vec![
-        count_noun(summary.inputs as u64, "input", "inputs"),
+    let mut inputs = count_noun(summary.inputs as u64, "input", "inputs");
+    if summary.inputs_failed > 0 {
+        inputs.push_str(&format!(" ({} failed)", summary.inputs_failed));
+    }
+    let mut parts = vec![
+        inputs,
         count_noun(summary.api_calls, "API call", "API calls"),
-        format!("{} throttled", summary.throttled),
-        span,
-    ]
+    ];
+    // Only API calls count against rate limits; the rest is listed so that a capture
+    // with few API calls explains itself.
+    if summary.static_assets > 0 {
+        parts.push(count_noun(
+            summary.static_assets,
+            "static asset",
+            "static assets",
+        ));
+    }
+    if summary.cache_hits > 0 {
+        parts.push(count_noun(summary.cache_hits, "cache hit", "cache hits"));
+    }
+    if summary.other_requests > 0 {
+        parts.push(format!("{} other requests", summary.other_requests));
+    }
+    parts.push(format!("{} throttled", summary.throttled));
+    parts.push(span);
+    parts
 }
 
 /// Formats a time span as `2026-03-01 10:00:00 to 10:12:30 UTC`, repeating the date
@@ -124,8 +148,16 @@ fn format_finding_span(start: Timestamp, end: Timestamp) -> String {
     )
 }
 
-/// Says that nothing was found, with the number of rules that ran when it is known.
-fn no_findings_line(options: &ReportOptions) -> String {
+/// Says that nothing was found, with the number of rules that ran when it is known, and
+/// warns when some inputs could not be read.
+fn no_findings_line(analysis: &Analysis, options: &ReportOptions) -> String {
+    let failed = analysis.summary.inputs_failed;
+    if failed > 0 {
+        return format!(
+            "No findings in the inputs that could be read; {} could not be read (see below).",
+            count_noun(failed as u64, "input", "inputs")
+        );
+    }
     let enabled = options.rules.iter().filter(|r| r.enabled).count() as u64;
     if enabled == 0 {
         "No findings.".to_string()
