@@ -96,7 +96,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Analyze(args) => run_analyze(args, rules),
         Command::Rules => {
-            print_rules(&rules)?;
+            write_ignoring_broken_pipe(print_rules(&rules))?;
             Ok(EXIT_CLEAN)
         }
         Command::Explain { rule } => {
@@ -106,7 +106,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     rules::RULE_NAMES.join(", ")
                 );
             };
-            io::stdout().write_all(report::explain::render(found.spec()).as_bytes())?;
+            write_ignoring_broken_pipe(
+                io::stdout().write_all(report::explain::render(found.spec()).as_bytes()),
+            )?;
             Ok(EXIT_CLEAN)
         }
     }
@@ -136,7 +138,7 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let options = ReportOptions {
         color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        width: table_width(),
+        width: table_width(to_terminal),
         rules: rules.iter().map(|r| r.spec().clone()).collect(),
     };
     let reporter = report::reporter(args.format, options);
@@ -209,14 +211,24 @@ fn exit_code(analysis: &Analysis, fail_on: FailOn) -> u8 {
     }
 }
 
-/// Width for the table: `COLUMNS` when set to a usable value, else 80 so that output
-/// fits a standard terminal and pastes cleanly into tickets.
-fn table_width() -> u16 {
-    std::env::var("COLUMNS")
+/// Width for the table: `COLUMNS` when set to a usable value, else the terminal's
+/// width when the report goes to a terminal, else 80 so that output pastes cleanly
+/// into tickets.
+fn table_width(to_terminal: bool) -> u16 {
+    let columns = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.trim().parse::<u16>().ok())
-        .filter(|c| *c >= 40)
-        .unwrap_or(80)
+        .filter(|c| *c >= 40);
+    if let Some(columns) = columns {
+        return columns;
+    }
+    if to_terminal {
+        // comfy-table asks the terminal for its size when standard output is one.
+        if let Some(width) = comfy_table::Table::new().width() {
+            return width.max(40);
+        }
+    }
+    80
 }
 
 fn write_ignoring_broken_pipe(result: io::Result<()>) -> io::Result<()> {
@@ -228,13 +240,40 @@ fn write_ignoring_broken_pipe(result: io::Result<()>) -> io::Result<()> {
 
 fn print_rules(rules: &[Box<dyn Rule>]) -> io::Result<()> {
     let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "Each rule detects one cause of throttling; `ratelint explain RULE` tells more.\n"
+    )?;
     for rule in rules {
         let spec = rule.spec();
         writeln!(
             out,
-            "{:<24} {:<8} cause {}  {}",
-            spec.name, spec.severity, spec.cause, spec.title
+            "{:<24} {:<8} cause {}",
+            spec.name, spec.severity, spec.cause
         )?;
+        for line in wrap(&spec.title, 76) {
+            writeln!(out, "    {line}")?;
+        }
     }
     Ok(())
+}
+
+/// Wraps text at spaces into lines of at most `width` characters (longer words stay
+/// whole).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }

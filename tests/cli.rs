@@ -350,3 +350,20 @@ fn output_over_input_rejected() {
         "input untouched"
     );
 }
+
+#[test]
+fn narrow_columns_respected() {
+    let output = ratelint()
+        .env("COLUMNS", "60")
+        .args(["analyze", "samples/", "--fail-on", "never"])
+        .output()
+        .expect("ratelint runs");
+    let text = String::from_utf8(output.stdout).expect("UTF-8 table");
+    for line in text.lines() {
+        assert!(line.chars().count() <= 60, "line over 60 columns: {line}");
+    }
+    assert!(
+        text.contains("retry-after-ignored"),
+        "rule names still shown"
+    );
+}

@@ -178,24 +178,43 @@ fn findings_table(analysis: &Analysis, options: &ReportOptions) -> Table {
     let mut table = Table::new();
     // The table is written to any writer, so it must not query the process's own
     // terminal. Colour and width come from the options alone.
+    let width = options.width.max(MIN_WIDTH);
+    // Below this width a separate Rule column leaves too little room for the finding,
+    // so the rule name moves into the finding's first line.
+    let rule_column = width >= RULE_COLUMN_MIN_WIDTH;
     table
         .load_style(UTF8_FULL)
         .force_no_tty()
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(options.width.max(MIN_WIDTH))
-        .set_header(vec!["Severity", "Rule", "Finding"]);
+        .set_width(width);
+    if rule_column {
+        table.set_header(vec!["Severity", "Rule", "Finding"]);
+    } else {
+        table.set_header(vec!["Severity", "Finding"]);
+    }
     if options.color {
         table.enforce_styling();
     }
     for finding in &analysis.findings {
-        table.add_row(vec![
-            severity_cell(finding.severity, options.color),
-            Cell::new(finding.rule),
-            Cell::new(finding_text(analysis, finding)),
-        ]);
+        let text = finding_text(analysis, finding);
+        if rule_column {
+            table.add_row(vec![
+                severity_cell(finding.severity, options.color),
+                Cell::new(finding.rule),
+                Cell::new(text),
+            ]);
+        } else {
+            table.add_row(vec![
+                severity_cell(finding.severity, options.color),
+                Cell::new(format!("{}\n{text}", finding.rule)),
+            ]);
+        }
     }
     table
 }
+
+/// Narrowest table width that keeps the Rule column.
+const RULE_COLUMN_MIN_WIDTH: u16 = 72;
 
 fn severity_cell(severity: Severity, color: bool) -> Cell {
     let cell = Cell::new(severity.as_str());

@@ -304,12 +304,18 @@ fn wait_end(exchange: &Exchange) -> Option<crate::model::Timestamp> {
         .quota
         .as_ref()
         .is_some_and(|q| q.remaining == Some(0) && q.reset_delay_ms.is_some());
-    if throttled_with_retry_after || exhausted {
-        exchange.retry_allowed_at()
-    } else {
-        None
+    if !(throttled_with_retry_after || exhausted) {
+        return None;
     }
+    // A wait of more than a day is a placeholder or a broken header, not a wait a client
+    // could be expected to honour, and reporting "24855 d early" helps no one.
+    exchange
+        .retry_allowed_at()
+        .filter(|allowed| allowed.micros_since(exchange.end()) <= MAX_PLAUSIBLE_WAIT_US)
 }
+
+/// Longest server-requested wait that the rule enforces: one day, in microseconds.
+const MAX_PLAUSIBLE_WAIT_US: i64 = 86_400 * 1_000_000;
 
 fn replace_if_later(slot: &mut Option<Wait>, wait: Wait) {
     if slot.is_none_or(|current| wait.allowed_us > current.allowed_us) {
@@ -365,6 +371,27 @@ mod tests {
         assert_eq!(f.metrics["wait_ms"], json!(30_000));
         assert_eq!(f.metrics["ignored_responses"], json!(1));
         assert_eq!(f.metrics["scope"], json!("reads of /v1/items/{id}"));
+    }
+
+    #[test]
+    fn implausible_wait_ignored() {
+        // A Retry-After of about 68 years is a broken header, not a wait to honour.
+        let findings = run(vec![
+            exchange("GET", ITEM, 0)
+                .throttled_429(Some(2_147_483_648))
+                .build(),
+            exchange("GET", ITEM, 1_000).build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn day_long_wait_enforced() {
+        let findings = run(vec![
+            exchange("GET", ITEM, 0).throttled_429(Some(86_400)).build(),
+            exchange("GET", ITEM, 1_000).build(),
+        ]);
+        assert_eq!(findings.len(), 1);
     }
 
     #[test]

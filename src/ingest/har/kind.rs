@@ -16,9 +16,9 @@
 //!    is an API call.
 //! 6. For a successful response, its MIME type: JSON, XML, plain text, GraphQL and the
 //!    like are API responses, HTML is a document, and scripts, styles, images, fonts and
-//!    media are assets. An error response (status 0 or at least 400) carries the MIME
-//!    type of its error page instead, so for errors steps 7 and 8 come first and an HTML
-//!    type decides nothing.
+//!    media are assets. An error response (status 0 or at least 400) or a redirect (3xx
+//!    other than 304) carries the MIME type of its error or redirect page instead, so for
+//!    those steps 7 and 8 come first and an HTML type decides nothing.
 //! 7. The extension of the last path segment (`.js`, `.css`, `.png`, `.woff2`, ...),
 //!    which also decides 304 and cached responses that carry no MIME type.
 //! 8. An `Accept` header that requests HTML, CSS or images first.
@@ -71,8 +71,9 @@ pub(super) fn resource_kind(hints: &KindHints<'_>) -> ResourceKind {
 
     let mime = MimeClass::of(hints.mime_type);
     let request_side = || from_extension(hints.path).or_else(|| hints.accept.and_then(from_accept));
+    let redirect = (300..400).contains(&hints.status) && hints.status != 304;
     let failed = hints.status == 0 || hints.status >= 400;
-    if failed {
+    if failed || redirect {
         if let Some(kind) = request_side() {
             return kind;
         }
@@ -376,6 +377,23 @@ mod tests {
             ..KindHints::default()
         };
         assert_eq!(resource_kind(&hints), ResourceKind::Document);
+    }
+
+    #[test]
+    fn kind_redirect_uses_request_side() {
+        let pixel = KindHints {
+            method: "GET",
+            status: 302,
+            mime_type: "text/html",
+            path: "/rum.gif",
+            ..KindHints::default()
+        };
+        assert_eq!(resource_kind(&pixel), ResourceKind::Image);
+        let script = KindHints {
+            path: "/rum.debug.js",
+            ..pixel
+        };
+        assert_eq!(resource_kind(&script), ResourceKind::Script);
     }
 
     #[test]
