@@ -101,6 +101,10 @@ pub enum Throttle {
     OktaRateLimit,
     /// Okta's concurrency violation, announced with `X-Rate-Limit-Limit: 0`.
     ConcurrencyLimit,
+    /// A proxy or CDN marked the request as rate limited in its own access log: Envoy's
+    /// `RL` response flag, CloudFront's `LimitExceeded` or `CapacityExceeded` edge
+    /// result. Such answers need not be 429 (CloudFront answers 503).
+    ProxyRateLimit,
 }
 
 impl RateLimitSignals {
