@@ -284,17 +284,19 @@ fn cloudfront_quirky_values() {
         outcomes.entry(4).client_addr.as_deref(),
         Some("2a02:cf40:add:4002:91f2:a9b2:e09a:6fc6")
     );
+
     assert_eq!(
         outcomes.entry(6).field("x-edge-detailed-result-type"),
         Some("OriginDnsError")
     );
     assert_eq!(outcomes.entry(6).status, 502);
     assert_eq!(outcomes.entry(10).status, 0);
+
     assert_eq!(
         outcomes.entry(11).forwarded_for.as_deref(),
         Some("81.2.69.142,216.160.83.56")
     );
-    // Line 12 has a real space inside x-forwarded-for; line 13 writes it as `\x20`.
+    // Line 12 has a real space inside x-forwarded-for, and line 13 writes it as `\x20`.
     assert_eq!(
         outcomes.entry(12).forwarded_for.as_deref(),
         Some("81.2.69.142, 216.160.83.56")
@@ -304,6 +306,7 @@ fn cloudfront_quirky_values() {
         outcomes.entry(13).forwarded_for.as_deref(),
         Some("81.2.69.142, 216.160.83.56")
     );
+
     // Line 16's x-host-header is not a host name, so the distribution's domain is used.
     assert_eq!(
         outcomes.entry(16).host.as_deref(),

@@ -103,7 +103,7 @@ pub enum Throttle {
     ConcurrencyLimit,
     /// A proxy or CDN marked the request as rate limited in its own access log: Envoy's
     /// `RL` response flag, CloudFront's `LimitExceeded` or `CapacityExceeded` edge
-    /// result. Such answers need not be 429 (CloudFront answers 503).
+    /// result. Such responses need not be 429, and CloudFront sends 503.
     ProxyRateLimit,
 }
 

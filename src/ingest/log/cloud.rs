@@ -36,7 +36,7 @@ pub struct AwsAlb;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AwsElb;
 
-/// Names of the ALB fields, in order; later fields AWS may add are ignored.
+/// Names of the ALB fields, in order. Fields that AWS adds later are ignored.
 const ALB_FIELDS: [&str; 30] = [
     "type",
     "time",
@@ -160,7 +160,7 @@ fn parse_aws<'a>(line: &'a [u8], layout: &AwsLayout) -> LineOutcome<'a> {
         return LineOutcome::Blank;
     }
 
-    // Every field of the format, in order; the extra fields of newer logs are dropped.
+    // Every field of the format, in order. The extra fields of newer logs are dropped.
     let mut values: [&[u8]; 30] = [b""; 30];
     let mut count = 0;
     let mut tokens = Tokens::new(line);
@@ -195,7 +195,7 @@ fn parse_aws<'a>(line: &'a [u8], layout: &AwsLayout) -> LineOutcome<'a> {
         return invalid("invalid status");
     };
 
-    // ALB's request_creation_time is when the request arrived; `time` is when the
+    // ALB's request_creation_time is when the request arrived, and `time` is when the
     // response was sent (AWS documentation, ALB access log entries).
     let start = match layout.request_creation_time {
         Some(index) if count > index && values[index] != b"-" => {
@@ -270,7 +270,7 @@ fn invalid(reason: &'static str) -> LineOutcome<'static> {
     LineOutcome::Invalid(Cow::Borrowed(reason))
 }
 
-/// Which writer of W3C extended logs a parser expects. The two differ in separators,
+/// Writer of the W3C extended logs a parser expects. The two differ in separators,
 /// units and escapes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum W3cFlavor {
@@ -360,7 +360,8 @@ fn last_fields_directive(preceding: &[u8]) -> Option<&[u8]> {
 }
 
 /// Byte ranges of a row's values. CloudFront separates values with tabs and IIS with
-/// spaces; a row that contains a tab is split on tabs only, so values may hold spaces.
+/// spaces. A row that contains a tab is split on tabs only, so values may contain
+/// spaces.
 struct Columns<'a> {
     line: &'a [u8],
     separator: u8,
@@ -381,7 +382,7 @@ impl<'a> Columns<'a> {
         }
     }
 
-    /// Returns the next value as a range. A run of spaces counts as one separator;
+    /// Returns the next value as a range. A run of spaces counts as one separator, but
     /// tabs are not merged, so an empty value between two tabs is kept.
     fn next_range(&mut self) -> Option<(usize, usize)> {
         let line = self.line;
@@ -485,10 +486,10 @@ fn assign_w3c_value<'a>(
         "cs-protocol" => &mut values.protocol,
         "s-port" => &mut values.server_port,
         _ => {
-            // CloudFront names the result of an edge request in three fields; any of
+            // CloudFront names the result of an edge request in three fields. Any of
             // them set to LimitExceeded (a CloudFront quota was exceeded) or
-            // CapacityExceeded (the edge location answered 503 for lack of capacity)
-            // means CloudFront refused the request (CloudFront developer guide,
+            // CapacityExceeded (the edge location sent 503 for lack of capacity) means
+            // that CloudFront rejected the request (CloudFront developer guide,
             // "Standard log file fields").
             if matches!(
                 name,
@@ -579,7 +580,7 @@ fn build_w3c_record<'a>(
     record.host = w3c_host(values.host_header, values.distribution);
     record.scheme = match (values.protocol.and_then(scan::present), values.server_port) {
         (Some(protocol), _) => Some(scan::text(protocol)),
-        // IIS logs no scheme; its server port tells the two default ones apart.
+        // IIS logs no scheme, so the server port identifies the two default ones.
         (None, Some(b"443")) => Some(Cow::Borrowed("https")),
         (None, Some(b"80")) => Some(Cow::Borrowed("http")),
         (None, _) => None,

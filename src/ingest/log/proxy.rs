@@ -249,8 +249,8 @@ fn parse_haproxy_entry(payload: &[u8]) -> LineOutcome<'_> {
     record.client_addr = Some(scan::text(scan::strip_port(peer)));
     record.response_size = scan::parse_u64(bytes_read);
     // The last timer is Ta, the total active time in milliseconds (Tt before HAProxy
-    // 1.7); `+` marks a value logged before the end with `option logasap`, and -1 an
-    // aborted request.
+    // 1.7). A leading `+` marks a value logged before the end (`option logasap`), and
+    // -1 an aborted request.
     record.duration_us = timers
         .rsplit(|b| *b == b'/')
         .next()
@@ -288,7 +288,7 @@ fn haproxy_record<'a>(
     target: &'a [u8],
 ) -> LogRecord<'a> {
     // NOTE: the accept date is the proxy's local time without a zone, so it is read
-    // as UTC; logs of a proxy on another zone come out shifted by its offset.
+    // as UTC, and the logs of a proxy on another zone come out shifted by its offset.
     let mut record = scan::new_record(accept, LoggedTime::Start, method, target);
     if let Some(url) = scan::split_absolute_url(target) {
         record.scheme = Some(scan::text(url.scheme));
@@ -399,7 +399,7 @@ mod tests {
 
     #[test]
     fn envoy_short_line() {
-        // Lines of older Envoy versions or trimmed formats may stop after DURATION.
+        // A custom format may stop after DURATION.
         let line = r#"[2026-03-01T10:00:01.250Z] "POST /login HTTP/2" 0 DC 10 0 7"#;
         let record = record(&Envoy, line);
         assert_eq!(record.status, 0);

@@ -226,7 +226,8 @@ pub struct AbsoluteUrl<'a> {
     pub path: &'a [u8],
 }
 
-/// Splits `scheme://host[:port]/path?query`; returns `None` for an origin-form target.
+/// Splits `scheme://host[:port]/path?query`, or returns `None` for an origin-form
+/// target.
 pub fn split_absolute_url(target: &[u8]) -> Option<AbsoluteUrl<'_>> {
     let separator = memchr::memmem::find(target, b"://")?;
     let scheme = &target[..separator];
