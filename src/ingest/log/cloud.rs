@@ -480,8 +480,10 @@ fn assign_w3c_value<'a>(
         "time-taken" => &mut values.time_taken,
         "cs(User-Agent)" => &mut values.user_agent,
         "x-host-header" => &mut values.host_header,
-        "cs(Host)" => &mut values.distribution,
-        "x-forwarded-for" => &mut values.forwarded_for,
+        "cs(Host)" | "cs-host" => &mut values.distribution,
+        // IIS has no built-in X-Forwarded-For field: an administrator adds it as a
+        // custom field under a name of their choice, usually `X-Forwarded-For`.
+        _ if name.eq_ignore_ascii_case("x-forwarded-for") => &mut values.forwarded_for,
         "sc-bytes" => &mut values.bytes_sent,
         "cs-protocol" => &mut values.protocol,
         "s-port" => &mut values.server_port,
@@ -506,12 +508,52 @@ fn assign_w3c_value<'a>(
                 .windows(6)
                 .any(|window| window.eq_ignore_ascii_case(b"cookie"));
             if let (false, Some(value)) = (is_cookie, scan::present(value)) {
-                others.push((Cow::Owned(name.to_owned()), scan::text(value)));
+                others.push((field_name(name), scan::text(value)));
             }
             return;
         }
     };
     *slot = Some(value);
+}
+
+/// Field names that CloudFront and IIS write, so that a record can borrow its field
+/// names instead of copying them for every line.
+const KNOWN_W3C_FIELDS: &[&str] = &[
+    "s-sitename",
+    "s-computername",
+    "s-ip",
+    "s-port",
+    "cs-username",
+    "cs-version",
+    "cs(Referer)",
+    "cs(Cookie)",
+    "sc-substatus",
+    "sc-win32-status",
+    "cs-bytes",
+    "x-edge-location",
+    "x-edge-result-type",
+    "x-edge-request-id",
+    "x-edge-response-result-type",
+    "x-edge-detailed-result-type",
+    "ssl-protocol",
+    "ssl-cipher",
+    "cs-protocol-version",
+    "fle-status",
+    "fle-encrypted-fields",
+    "c-port",
+    "time-to-first-byte",
+    "sc-content-type",
+    "sc-content-len",
+    "sc-range-start",
+    "sc-range-end",
+    "cs-uri",
+];
+
+fn field_name(name: &str) -> Cow<'static, str> {
+    match KNOWN_W3C_FIELDS.iter().find(|known| **known == name) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(name.to_owned()),
+    }
 }
 
 fn build_w3c_record<'a>(
@@ -833,6 +875,23 @@ mod tests {
         );
         assert_eq!(field(&record, "sc-win32-status"), Some("0"));
         assert_eq!(field(&record, "cs(Cookie)"), None);
+    }
+
+    #[test]
+    fn iis_custom_fields() {
+        let mut state = ParseState::default();
+        let directive = "#Fields: date time cs-method cs-uri-stem c-ip cs-host X-Forwarded-For \
+                         sc-status s-sitename x-custom";
+        let _ = W3c::iis().parse_line(directive.as_bytes(), &mut state);
+        let row = "2026-03-01 10:00:00 GET / 10.0.0.9 api.example.com 203.0.113.5 200 W3SVC1 v";
+        let LineOutcome::Record(record) = W3c::iis().parse_line(row.as_bytes(), &mut state) else {
+            panic!("expected a record");
+        };
+        assert_eq!(record.host.as_deref(), Some("api.example.com"));
+        assert_eq!(record.forwarded_for.as_deref(), Some("203.0.113.5"));
+        assert_eq!(field(&record, "s-sitename"), Some("W3SVC1"));
+        assert!(matches!(record.fields[0].0, Cow::Borrowed(_)));
+        assert_eq!(field(&record, "x-custom"), Some("v"));
     }
 
     #[test]
