@@ -490,9 +490,8 @@ fn assign_w3c_value<'a>(
         _ => {
             // CloudFront names the result of an edge request in three fields. Any of
             // them set to LimitExceeded (a CloudFront quota was exceeded) or
-            // CapacityExceeded (the edge location sent 503 for lack of capacity) means
-            // that CloudFront rejected the request (CloudFront developer guide,
-            // "Standard log file fields").
+            // CapacityExceeded (the edge location lacked capacity and sent 503) means
+            // that CloudFront itself rejected the request.
             if matches!(
                 name,
                 "x-edge-result-type"

@@ -18,7 +18,7 @@ use std::borrow::Cow;
 pub use record::{ClientKey, ConvertOptions, LogRecord, LoggedTime};
 
 /// Outcome of parsing one line.
-// Boxing the record would allocate once per line, which the parsers avoid; the
+// Boxing the record would allocate once per line, which the parsers avoid. The
 // outcome lives on the stack for one line only.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
