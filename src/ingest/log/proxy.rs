@@ -161,17 +161,26 @@ impl LineParser for Haproxy {
 }
 
 /// Returns the part of a line after its syslog prefix (`Feb 25 16:19:49 host
-/// haproxy[7]: `), or the line itself when it starts with the client address. Returns
-/// `None` when no part starts like an HAProxy entry.
+/// haproxy[7]: `, or the RFC 5424 form `<134>1 2019-02-25T16:19:49Z host haproxy 7 - - `),
+/// or the line itself when it starts with the client address. Returns `None` when no
+/// part starts like an HAProxy entry.
 fn haproxy_payload(line: &[u8]) -> Option<&[u8]> {
+    /// Syslog prefixes are a handful of words, so the search for the entry stops early.
+    const MAX_PREFIX_WORDS: usize = 12;
+
     if starts_like_entry(line) {
         return Some(line);
     }
-    let tag_end = memchr::memmem::find(line, b"]: ")
-        .map(|i| i + 3)
-        .or_else(|| memchr::memmem::find(line, b": ").map(|i| i + 2))?;
-    let payload = &line[tag_end..];
-    starts_like_entry(payload).then_some(payload)
+    if let Some(tag) = memchr::memmem::find(line, b"]: ") {
+        let payload = &line[tag + 3..];
+        if starts_like_entry(payload) {
+            return Some(payload);
+        }
+    }
+    memchr::memchr_iter(b' ', line)
+        .take(MAX_PREFIX_WORDS)
+        .map(|space| &line[space + 1..])
+        .find(|payload| starts_like_entry(payload))
 }
 
 /// Checks for `address:port [`, the start of every HAProxy connection log line.
@@ -484,6 +493,26 @@ mod tests {
         let record = record(&Haproxy, line);
         assert_eq!(record.client_addr.as_deref(), Some("141.35.244.171"));
         assert_eq!(record.status, 429);
+    }
+
+    #[test]
+    fn haproxy_other_syslog_prefixes() {
+        let entry = &HAPROXY_LINE[HAPROXY_LINE.find("]: ").unwrap() + 3..];
+        let prefixes = [
+            "<134>1 2019-02-25T16:19:49.000Z lb1 haproxy 7 - - ",
+            "Feb 25 16:19:49 lb1 haproxy: ",
+            "2019-02-25T16:19:49+00:00 lb1 haproxy[7]: ",
+        ];
+        for prefix in prefixes {
+            let line = format!("{prefix}{entry}");
+            let record = record(&Haproxy, &line);
+            assert_eq!(
+                record.client_addr.as_deref(),
+                Some("141.35.244.171"),
+                "{prefix}"
+            );
+            assert_eq!(record.status, 429, "{prefix}");
+        }
     }
 
     #[test]
