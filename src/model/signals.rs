@@ -101,6 +101,11 @@ pub enum Throttle {
     OktaRateLimit,
     /// Okta's concurrency violation, announced with `X-Rate-Limit-Limit: 0`.
     ConcurrencyLimit,
+    /// A proxy or CDN marked the request as rate limited in its own access log: Envoy's
+    /// `RL` response flag, CloudFront's `LimitExceeded` or `CapacityExceeded` edge
+    /// result. Such responses need not be 429: CloudFront sends 503 when an edge location
+    /// lacks capacity (CloudFront developer guide, "HTTP 503 status code").
+    ProxyRateLimit,
 }
 
 impl RateLimitSignals {

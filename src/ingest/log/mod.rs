@@ -8,7 +8,10 @@
 //! that a chunk's starting state captures ([`LineParser::state_before`]), so a file can
 //! be split at newlines and parsed in parallel.
 
+pub mod cloud;
+pub mod proxy;
 pub mod record;
+pub(crate) mod scan;
 
 use std::borrow::Cow;
 
