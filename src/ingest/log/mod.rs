@@ -8,6 +8,10 @@
 //! that a chunk's starting state captures ([`LineParser::state_before`]), so a file can
 //! be split at newlines and parsed in parallel.
 
+pub mod apache;
+pub mod compiled;
+pub mod fields;
+pub mod nginx;
 pub mod record;
 
 use std::borrow::Cow;
@@ -15,6 +19,9 @@ use std::borrow::Cow;
 pub use record::{ClientKey, ConvertOptions, LogRecord, LoggedTime};
 
 /// Outcome of parsing one line.
+// Records are the common outcome and move once per line; boxing them would cost an
+// allocation per line.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum LineOutcome<'a> {
     /// An access entry.
