@@ -511,3 +511,233 @@ fn compile_strftime(pattern: &str) -> Option<Box<[Strftime]>> {
     }
     Some(conversions.into_boxed_slice())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::log::LogRecord;
+    use crate::model::{TimePrecision, Timestamp};
+
+    fn record<'a>(format: &ApacheFormat, line: &'a str) -> LogRecord<'a> {
+        match format.parse_line(line.as_bytes(), &mut ParseState::default()) {
+            LineOutcome::Record(record) => record,
+            other => panic!("expected a record for {line:?}, got {other:?}"),
+        }
+    }
+
+    fn invalid(format: &ApacheFormat, line: &str) -> String {
+        match format.parse_line(line.as_bytes(), &mut ParseState::default()) {
+            LineOutcome::Invalid(reason) => reason.into_owned(),
+            other => panic!("expected an invalid line for {line:?}, got {other:?}"),
+        }
+    }
+
+    fn field<'r>(record: &'r LogRecord<'_>, name: &str) -> Option<&'r str> {
+        record
+            .fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_ref())
+    }
+
+    #[test]
+    fn compile_table() {
+        // (format, expected error position or None when it compiles)
+        let cases: &[(&str, Option<usize>)] = &[
+            (COMMON, None),
+            (COMBINED, None),
+            (r#"%h %l %u %t \"%r\" %>s %b %D %{Retry-After}o"#, None),
+            (r#"LogFormat "%h %l %u %t \"%r\" %>s %b" common"#, None),
+            (r#""%h %t \"%r\" %>s""#, None),
+            ("%{msec}t %m %U%q %s", None),
+            ("%400,501{User-agent}i %t \"%r\" %<s %>s", None),
+            ("[%{%d/%b/%Y:%H:%M:%S}t.%{msec_frac}t %{%z}t] \"%r\" %>s", None),
+            ("%h%u %t \"%r\" %>s", Some(2)),
+            ("%h %t \"%r\"", Some(10)),
+            ("%h \"%r\" %>s", Some(11)),
+            ("%t \"%r\" %>s %{Referer", Some(12)),
+            ("%t \"%r\" %>s %Y", Some(12)),
+            ("%t \"%r\" %>s %", Some(12)),
+            ("%{%c}t \"%r\" %>s", Some(0)),
+            ("%t \"%r\" %>s %{minutes}T", Some(12)),
+            ("%t \"%r\" %>s %i", Some(12)),
+        ];
+        for (format, expected) in cases {
+            let result = ApacheFormat::compile(format);
+            match expected {
+                None => assert!(result.is_ok(), "{format}: {:?}", result.err()),
+                Some(position) => {
+                    let error = result.expect_err(format);
+                    assert_eq!(error.position, *position, "{format}: {error}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn error_points_at_directive() {
+        let error = ApacheFormat::compile("%t \"%r\" %>s %Y").unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("unknown directive %Y"), "{text}");
+        assert!(text.contains("\n  %t \"%r\" %>s %Y\n              ^\n"), "{text}");
+    }
+
+    #[test]
+    fn combined_line_fields() {
+        let parsed = record(
+            &ApacheFormat::combined(),
+            r#"192.168.202.254 - - [20/Jul/2009:22:59:26 +0000] "GET /vmw/cgi/tramp HTTP/1.0" 200 134 "-" "gPXE/0.9.7""#,
+        );
+        assert_eq!(parsed.time, Timestamp::from_micros(1_248_130_766_000_000));
+        assert_eq!(parsed.logged_time, LoggedTime::Start);
+        assert_eq!(parsed.precision, TimePrecision::Seconds);
+        assert_eq!(parsed.client_addr.as_deref(), Some("192.168.202.254"));
+        assert_eq!(parsed.method, "GET");
+        assert_eq!(parsed.target, "/vmw/cgi/tramp");
+        assert_eq!(parsed.status, 200);
+        assert_eq!(parsed.response_size, Some(134));
+        assert_eq!(parsed.user_agent.as_deref(), Some("gPXE/0.9.7"));
+        assert!(parsed.request_headers.is_empty());
+    }
+
+    #[test]
+    fn directives_table() {
+        let format = ApacheFormat::compile(
+            r#"%a %{c}a %u %t "%m %U%q %H" %>s %B %O %D %T %v %V %{Retry-After}o "%{X-Forwarded-For}i" %{X-Api-Key-Id}i %{UNIQUE_ID}e %I %{Host}i %%"#,
+        )
+        .unwrap();
+        let parsed = record(
+            &format,
+            r#"2001:db8::1 10.0.0.9 bob [10/Oct/2000:13:55:36 -0700] "PUT /v1/x?a=1 HTTP/1.1" 429 0 310 2500 0 vhost api.example.com 7 "203.0.113.5" key-9 Zx1 512 api.example.com:8443 %"#,
+        );
+        assert_eq!(parsed.client_addr.as_deref(), Some("2001:db8::1"));
+        assert_eq!(field(&parsed, "remote_user"), Some("bob"));
+        assert_eq!(parsed.method, "PUT");
+        assert_eq!(parsed.target, "/v1/x?a=1");
+        assert_eq!(parsed.status, 429);
+        assert_eq!(parsed.response_size, Some(0));
+        assert_eq!(parsed.duration_us, Some(2_500));
+        assert_eq!(parsed.host.as_deref(), Some("api.example.com:8443"));
+        assert_eq!(parsed.response_headers.len(), 1);
+        assert_eq!(parsed.response_headers[0].0, "retry-after");
+        assert_eq!(parsed.response_headers[0].1, "7");
+        assert_eq!(parsed.forwarded_for.as_deref(), Some("203.0.113.5"));
+        assert_eq!(parsed.request_headers[0].0, "x-api-key-id");
+        assert_eq!(field(&parsed, "UNIQUE_ID"), Some("Zx1"));
+        assert_eq!(field(&parsed, "bytes_received"), Some("512"));
+    }
+
+    #[test]
+    fn path_and_query_join() {
+        let format = ApacheFormat::compile("%{msec}t %m %U%q %s").unwrap();
+        let parsed = record(&format, "1700000000123 GET /a?b=1 200");
+        assert_eq!(parsed.target, "/a?b=1");
+        let format = ApacheFormat::compile("%{msec}t %m %U \"%q\" %s").unwrap();
+        let parsed = record(&format, "1700000000123 GET /a \"?b=1\" 200");
+        assert_eq!(parsed.target, "/a?b=1");
+        assert_eq!(parsed.time, Timestamp::from_micros(1_700_000_000_123_000));
+        assert_eq!(parsed.precision, TimePrecision::Milliseconds);
+        assert_eq!(parsed.status, 200);
+    }
+
+    #[test]
+    fn time_directive_forms() {
+        let cases = [
+            ("%{sec}t", "971211336", TimePrecision::Seconds, LoggedTime::Start),
+            ("%{usec}t", "971211336000001", TimePrecision::Microseconds, LoggedTime::Start),
+            ("%{end:msec}t", "971211336000", TimePrecision::Milliseconds, LoggedTime::End),
+            ("%{%Y-%m-%dT%H:%M:%S%z}t", "2000-10-10T13:55:36-0700", TimePrecision::Seconds, LoggedTime::Start),
+            ("[%{%d/%b/%Y %T}t.%{usec_frac}t]", "[10/Oct/2000 20:55:36.000001]", TimePrecision::Microseconds, LoggedTime::Start),
+        ];
+        for (directive, value, precision, logged) in cases {
+            let format = ApacheFormat::compile(&format!("{directive} \"%r\" %>s")).unwrap();
+            let line = format!("{value} \"GET / HTTP/1.1\" 200");
+            let parsed = record(&format, &line);
+            let expected_micros = if precision == TimePrecision::Microseconds { 1 } else { 0 };
+            assert_eq!(
+                parsed.time,
+                Timestamp::from_micros(971_211_336_000_000 + expected_micros),
+                "{directive}"
+            );
+            assert_eq!(parsed.precision, precision, "{directive}");
+            assert_eq!(parsed.logged_time, logged, "{directive}");
+        }
+    }
+
+    #[test]
+    fn duration_units() {
+        let cases = [("%T", "2", 2_000_000), ("%{ms}T", "15", 15_000), ("%{us}T", "15", 15), ("%D", "15", 15)];
+        for (directive, value, micros) in cases {
+            let format = ApacheFormat::compile(&format!("%t \"%r\" %>s {directive}")).unwrap();
+            let line = format!("[10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 {value}");
+            assert_eq!(record(&format, &line).duration_us, Some(micros), "{directive}");
+        }
+    }
+
+    #[test]
+    fn status_original_and_final() {
+        let format = ApacheFormat::compile("%t \"%r\" %<s %>s").unwrap();
+        let parsed = record(&format, "[10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 302 429");
+        assert_eq!(parsed.status, 429);
+    }
+
+    #[test]
+    fn conditional_header_dash() {
+        let format = ApacheFormat::compile("%t \"%r\" %>s \"%!200{User-agent}i\"").unwrap();
+        let parsed = record(&format, "[10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 \"-\"");
+        assert_eq!(parsed.user_agent, None);
+    }
+
+    #[test]
+    fn escaped_quote_in_agent() {
+        let parsed = record(
+            &ApacheFormat::combined(),
+            r#"::1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 - "-" "a \"b\" c""#,
+        );
+        assert_eq!(parsed.user_agent.as_deref(), Some("a \"b\" c"));
+        assert_eq!(parsed.response_size, None);
+    }
+
+    #[test]
+    fn unterminated_agent_accepted() {
+        let parsed = record(
+            &ApacheFormat::combined(),
+            r#"1.2.3.4 - - [20/May/2015:12:05:17 +0000] "GET /x HTTP/1.1" 200 235 "-" "Mozilla/5.0 (compatible; bot"#,
+        );
+        assert_eq!(parsed.user_agent.as_deref(), Some("Mozilla/5.0 (compatible; bot"));
+    }
+
+    #[test]
+    fn trailing_fields_ignored() {
+        let parsed = record(
+            &ApacheFormat::combined(),
+            r#"1.2.3.4 - - [22/Jan/2019:03:56:14 +0330] "GET /filter/27|13 a HTTP/1.1" 200 1 "-" "ua" "-""#,
+        );
+        assert_eq!(parsed.target, "/filter/27|13 a");
+        assert_eq!(parsed.time, Timestamp::from_micros(1_548_116_774_000_000));
+    }
+
+    #[test]
+    fn invalid_lines_table() {
+        let format = ApacheFormat::combined();
+        let cases = [
+            (
+                r#"192.168.202.254 [20/Jul/2009:22:59:29 +0000] "GET /x HTTP/1.0" 404 46210 "-" "gPXE/0.9.7""#,
+                "before %t",
+            ),
+            (r#"1.2.3.4 - - [20/Jul/2009:22:59:29 +0000] "-" 408 - "-" "-""#, "no request line"),
+            (r#"1.2.3.4 - - [20/Jul/2009:22:59:29 +0000] "GET / HTTP/1.0" 200"#, "ends early"),
+            (r#"1.2.3.4 - - [20/Jul/2009:22:59:29 +0000] "GET / HTTP/1.0" 200 x1 "-" "-""#, "invalid number in %b"),
+        ];
+        for (line, expected) in cases {
+            let reason = invalid(&format, line);
+            assert!(reason.contains(expected), "{line}: {reason}");
+        }
+    }
+
+    #[test]
+    fn common_preset_name() {
+        assert_eq!(ApacheFormat::common().name(), "common");
+        assert_eq!(ApacheFormat::combined().name(), "combined");
+    }
+}

@@ -151,6 +151,8 @@ pub enum FieldKind {
     ForwardedFor,
     RequestHeader(&'static str),
     ResponseHeader(&'static str),
+    /// nginx's `$is_args`: `?` when the request has a query, else empty.
+    QueryMark,
     /// Any other value, kept by name for `--client-key field:NAME`.
     Named(&'static str),
     /// A value that is matched and dropped.
@@ -228,6 +230,7 @@ impl CompiledFormat {
     /// Checks that the items can be matched and yield a record: a time, a request and a
     /// status, and a separator between every two fields.
     pub fn new(items: Vec<Item>) -> Result<Self, Problem> {
+        let items = merge_path_and_query(items);
         let mut previous_was_field = false;
         let (mut time, mut request, mut method, mut target, mut status) =
             (false, false, false, false, false);
@@ -326,6 +329,52 @@ impl CompiledFormat {
         }
         builder.finish()
     }
+}
+
+/// Joins the idioms that log a target as adjacent fields, Apache's `%U%q` and nginx's
+/// `$uri$is_args$args`, into one target field. A path holds no `?` and no space, so the
+/// joined value is still delimited by the next literal.
+fn merge_path_and_query(items: Vec<Item>) -> Vec<Item> {
+    let mut merged: Vec<Item> = Vec::with_capacity(items.len());
+    for item in items {
+        if let Item::Field(field) = &item
+            && matches!(field.kind, FieldKind::Query)
+        {
+            let preceding: Vec<&FieldKind> = merged
+                .iter()
+                .rev()
+                .take(2)
+                .map_while(|item| match item {
+                    Item::Field(field) => Some(&field.kind),
+                    Item::Literal(_) => None,
+                })
+                .collect();
+            let joined = match preceding.as_slice() {
+                [FieldKind::Path, ..] => 1,
+                [FieldKind::QueryMark, FieldKind::Path] => 2,
+                _ => 0,
+            };
+            if joined > 0 {
+                let start = merged.len() - joined;
+                let (position, mut label) = match &merged[start] {
+                    Item::Field(path) => (path.position, path.label.to_string()),
+                    Item::Literal(_) => (field.position, String::new()),
+                };
+                for part in merged.drain(start..) {
+                    if let Item::Field(part) = part
+                        && part.position != position
+                    {
+                        label.push_str(&part.label);
+                    }
+                }
+                label.push_str(&field.label);
+                merged.push(Item::Field(Field::new(FieldKind::Target, &label, position)));
+                continue;
+            }
+        }
+        merged.push(item);
+    }
+    merged
 }
 
 fn literal_mismatch(items: &[Item], index: usize, at_end: bool) -> Cow<'static, str> {
@@ -550,7 +599,7 @@ impl<'a> Builder<'a> {
                 .response_headers
                 .push((Cow::Borrowed(*name), decode(value))),
             FieldKind::Named(name) => self.fields.push((Cow::Borrowed(*name), decode(value))),
-            FieldKind::Ignored => {}
+            FieldKind::QueryMark | FieldKind::Ignored => {}
         }
         Ok(())
     }

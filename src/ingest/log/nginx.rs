@@ -297,6 +297,7 @@ fn variable_field(name: &str, label: &str, position: usize) -> Field {
         "request_uri" => FieldKind::Target,
         "uri" | "document_uri" => FieldKind::Path,
         "args" | "query_string" => FieldKind::Query,
+        "is_args" => FieldKind::QueryMark,
         "server_protocol" => FieldKind::Protocol,
         "scheme" => FieldKind::Scheme,
         "host" => FieldKind::Host { rank: 0 },
@@ -385,6 +386,9 @@ mod tests {
             ("$msec $request_method $request_uri $status", None),
             ("${msec} ${request_method} ${request_uri} ${status}", None),
             ("$time_iso8601 $request_method $uri?$args $status", None),
+            ("$msec $request_method $uri$is_args$args $status", None),
+            ("$msec $request_method $uri$args $status", None),
+            ("$msec $request_method $args$uri $status", Some(27)),
             ("$remote_addr$remote_user [$time_local] \"$request\" $status", Some(12)),
             ("$remote_addr \"$request\" $status", Some(31)),
             ("$time_local \"$request_method\" $status", Some(37)),
@@ -496,6 +500,15 @@ mod tests {
         assert_eq!(parsed.logged_time, LoggedTime::End);
         assert_eq!(parsed.target, "/a?b=1");
         assert_eq!(parsed.response_size, None);
+    }
+
+    #[test]
+    fn uri_is_args_joined() {
+        let format = NginxFormat::compile("$msec $request_method $uri$is_args$args $status").unwrap();
+        let parsed = record(&format, "1700000000.000 GET /a?b=1 200");
+        assert_eq!(parsed.target, "/a?b=1");
+        let parsed = record(&format, "1700000000.000 GET /a 200");
+        assert_eq!(parsed.target, "/a");
     }
 
     #[test]
