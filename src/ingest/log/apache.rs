@@ -551,7 +551,10 @@ mod tests {
             (r#""%h %t \"%r\" %>s""#, None),
             ("%{msec}t %m %U%q %s", None),
             ("%400,501{User-agent}i %t \"%r\" %<s %>s", None),
-            ("[%{%d/%b/%Y:%H:%M:%S}t.%{msec_frac}t %{%z}t] \"%r\" %>s", None),
+            (
+                "[%{%d/%b/%Y:%H:%M:%S}t.%{msec_frac}t %{%z}t] \"%r\" %>s",
+                None,
+            ),
             ("%h%u %t \"%r\" %>s", Some(2)),
             ("%h %t \"%r\"", Some(10)),
             ("%h \"%r\" %>s", Some(11)),
@@ -579,7 +582,10 @@ mod tests {
         let error = ApacheFormat::compile("%t \"%r\" %>s %Y").unwrap_err();
         let text = error.to_string();
         assert!(text.contains("unknown directive %Y"), "{text}");
-        assert!(text.contains("\n  %t \"%r\" %>s %Y\n              ^\n"), "{text}");
+        assert!(
+            text.contains("\n  %t \"%r\" %>s %Y\n              ^\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -643,17 +649,46 @@ mod tests {
     #[test]
     fn time_directive_forms() {
         let cases = [
-            ("%{sec}t", "971211336", TimePrecision::Seconds, LoggedTime::Start),
-            ("%{usec}t", "971211336000001", TimePrecision::Microseconds, LoggedTime::Start),
-            ("%{end:msec}t", "971211336000", TimePrecision::Milliseconds, LoggedTime::End),
-            ("%{%Y-%m-%dT%H:%M:%S%z}t", "2000-10-10T13:55:36-0700", TimePrecision::Seconds, LoggedTime::Start),
-            ("[%{%d/%b/%Y %T}t.%{usec_frac}t]", "[10/Oct/2000 20:55:36.000001]", TimePrecision::Microseconds, LoggedTime::Start),
+            (
+                "%{sec}t",
+                "971211336",
+                TimePrecision::Seconds,
+                LoggedTime::Start,
+            ),
+            (
+                "%{usec}t",
+                "971211336000001",
+                TimePrecision::Microseconds,
+                LoggedTime::Start,
+            ),
+            (
+                "%{end:msec}t",
+                "971211336000",
+                TimePrecision::Milliseconds,
+                LoggedTime::End,
+            ),
+            (
+                "%{%Y-%m-%dT%H:%M:%S%z}t",
+                "2000-10-10T13:55:36-0700",
+                TimePrecision::Seconds,
+                LoggedTime::Start,
+            ),
+            (
+                "[%{%d/%b/%Y %T}t.%{usec_frac}t]",
+                "[10/Oct/2000 20:55:36.000001]",
+                TimePrecision::Microseconds,
+                LoggedTime::Start,
+            ),
         ];
         for (directive, value, precision, logged) in cases {
             let format = ApacheFormat::compile(&format!("{directive} \"%r\" %>s")).unwrap();
             let line = format!("{value} \"GET / HTTP/1.1\" 200");
             let parsed = record(&format, &line);
-            let expected_micros = if precision == TimePrecision::Microseconds { 1 } else { 0 };
+            let expected_micros = if precision == TimePrecision::Microseconds {
+                1
+            } else {
+                0
+            };
             assert_eq!(
                 parsed.time,
                 Timestamp::from_micros(971_211_336_000_000 + expected_micros),
@@ -666,25 +701,40 @@ mod tests {
 
     #[test]
     fn duration_units() {
-        let cases = [("%T", "2", 2_000_000), ("%{ms}T", "15", 15_000), ("%{us}T", "15", 15), ("%D", "15", 15)];
+        let cases = [
+            ("%T", "2", 2_000_000),
+            ("%{ms}T", "15", 15_000),
+            ("%{us}T", "15", 15),
+            ("%D", "15", 15),
+        ];
         for (directive, value, micros) in cases {
             let format = ApacheFormat::compile(&format!("%t \"%r\" %>s {directive}")).unwrap();
             let line = format!("[10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 {value}");
-            assert_eq!(record(&format, &line).duration_us, Some(micros), "{directive}");
+            assert_eq!(
+                record(&format, &line).duration_us,
+                Some(micros),
+                "{directive}"
+            );
         }
     }
 
     #[test]
     fn status_original_and_final() {
         let format = ApacheFormat::compile("%t \"%r\" %<s %>s").unwrap();
-        let parsed = record(&format, "[10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 302 429");
+        let parsed = record(
+            &format,
+            "[10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 302 429",
+        );
         assert_eq!(parsed.status, 429);
     }
 
     #[test]
     fn conditional_header_dash() {
         let format = ApacheFormat::compile("%t \"%r\" %>s \"%!200{User-agent}i\"").unwrap();
-        let parsed = record(&format, "[10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 \"-\"");
+        let parsed = record(
+            &format,
+            "[10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 \"-\"",
+        );
         assert_eq!(parsed.user_agent, None);
     }
 
@@ -704,7 +754,10 @@ mod tests {
             &ApacheFormat::combined(),
             r#"1.2.3.4 - - [20/May/2015:12:05:17 +0000] "GET /x HTTP/1.1" 200 235 "-" "Mozilla/5.0 (compatible; bot"#,
         );
-        assert_eq!(parsed.user_agent.as_deref(), Some("Mozilla/5.0 (compatible; bot"));
+        assert_eq!(
+            parsed.user_agent.as_deref(),
+            Some("Mozilla/5.0 (compatible; bot")
+        );
     }
 
     #[test]
@@ -725,9 +778,18 @@ mod tests {
                 r#"192.168.202.254 [20/Jul/2009:22:59:29 +0000] "GET /x HTTP/1.0" 404 46210 "-" "gPXE/0.9.7""#,
                 "before %t",
             ),
-            (r#"1.2.3.4 - - [20/Jul/2009:22:59:29 +0000] "-" 408 - "-" "-""#, "no request line"),
-            (r#"1.2.3.4 - - [20/Jul/2009:22:59:29 +0000] "GET / HTTP/1.0" 200"#, "ends early"),
-            (r#"1.2.3.4 - - [20/Jul/2009:22:59:29 +0000] "GET / HTTP/1.0" 200 x1 "-" "-""#, "invalid number in %b"),
+            (
+                r#"1.2.3.4 - - [20/Jul/2009:22:59:29 +0000] "-" 408 - "-" "-""#,
+                "no request line",
+            ),
+            (
+                r#"1.2.3.4 - - [20/Jul/2009:22:59:29 +0000] "GET / HTTP/1.0" 200"#,
+                "ends early",
+            ),
+            (
+                r#"1.2.3.4 - - [20/Jul/2009:22:59:29 +0000] "GET / HTTP/1.0" 200 x1 "-" "-""#,
+                "invalid number in %b",
+            ),
         ];
         for (line, expected) in cases {
             let reason = invalid(&format, line);

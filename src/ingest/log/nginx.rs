@@ -389,7 +389,10 @@ mod tests {
             ("$msec $request_method $uri$is_args$args $status", None),
             ("$msec $request_method $uri$args $status", None),
             ("$msec $request_method $args$uri $status", Some(27)),
-            ("$remote_addr$remote_user [$time_local] \"$request\" $status", Some(12)),
+            (
+                "$remote_addr$remote_user [$time_local] \"$request\" $status",
+                Some(12),
+            ),
             ("$remote_addr \"$request\" $status", Some(31)),
             ("$time_local \"$request_method\" $status", Some(37)),
             ("[$time_local] \"$request\"", Some(24)),
@@ -435,7 +438,10 @@ mod tests {
     fn error_shows_caret() {
         let error = NginxFormat::compile("$msec$status \"$request\"").unwrap_err();
         let text = error.to_string();
-        assert!(text.contains("\n  $msec$status \"$request\"\n       ^\n"), "{text}");
+        assert!(
+            text.contains("\n  $msec$status \"$request\"\n       ^\n"),
+            "{text}"
+        );
         assert!(text.contains("put a space"), "{text}");
     }
 
@@ -480,7 +486,10 @@ mod tests {
         assert_eq!(parsed.status, 503);
         assert_eq!(parsed.response_size, Some(900));
         assert_eq!(parsed.duration_us, Some(250_000));
-        assert_eq!(parsed.forwarded_for.as_deref(), Some("203.0.113.9, 10.0.0.2"));
+        assert_eq!(
+            parsed.forwarded_for.as_deref(),
+            Some("203.0.113.9, 10.0.0.2")
+        );
         assert_eq!(parsed.response_headers.len(), 2);
         assert_eq!(parsed.response_headers[0].0, "retry-after");
         assert_eq!(parsed.response_headers[0].1, "30");
@@ -492,9 +501,10 @@ mod tests {
 
     #[test]
     fn iso8601_and_request_uri() {
-        let format =
-            NginxFormat::compile("$time_iso8601 \"$request_method $request_uri\" $status $body_bytes_sent")
-                .unwrap();
+        let format = NginxFormat::compile(
+            "$time_iso8601 \"$request_method $request_uri\" $status $body_bytes_sent",
+        )
+        .unwrap();
         let parsed = record(&format, "2000-10-10T13:55:36-07:00 \"GET /a?b=1\" 200 -");
         assert_eq!(parsed.time, Timestamp::from_micros(971_211_336_000_000));
         assert_eq!(parsed.logged_time, LoggedTime::End);
@@ -504,7 +514,8 @@ mod tests {
 
     #[test]
     fn uri_is_args_joined() {
-        let format = NginxFormat::compile("$msec $request_method $uri$is_args$args $status").unwrap();
+        let format =
+            NginxFormat::compile("$msec $request_method $uri$is_args$args $status").unwrap();
         let parsed = record(&format, "1700000000.000 GET /a?b=1 200");
         assert_eq!(parsed.target, "/a?b=1");
         let parsed = record(&format, "1700000000.000 GET /a 200");
@@ -522,8 +533,14 @@ mod tests {
             "[07/Feb/2020:12:02:42 +0000] \"GET / HTTP/1.1\" 200 10.0.0.6:80, 10.0.0.7:80 0.100, 0.004 abc",
         );
         assert_eq!(parsed.duration_us, Some(104_000));
-        assert_eq!(field(&parsed, "upstream_addr"), Some("10.0.0.6:80, 10.0.0.7:80"));
-        assert_eq!(field(&parsed, "upstream_response_time"), Some("0.100, 0.004"));
+        assert_eq!(
+            field(&parsed, "upstream_addr"),
+            Some("10.0.0.6:80, 10.0.0.7:80")
+        );
+        assert_eq!(
+            field(&parsed, "upstream_response_time"),
+            Some("0.100, 0.004")
+        );
         assert_eq!(field(&parsed, "req_id"), Some("abc"));
     }
 
@@ -581,7 +598,10 @@ mod tests {
                 r#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" abc 0 "-" "-""#,
                 "invalid status in $status",
             ),
-            (r#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1""#, "ends early"),
+            (
+                r#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1""#,
+                "ends early",
+            ),
             (
                 r#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 0 "-" "ua"x"#,
                 "not followed by the rest",
@@ -602,8 +622,12 @@ mod tests {
     #[test]
     fn credentials_not_kept() {
         let format =
-            NginxFormat::compile("$msec \"$request\" $status $http_authorization $cookie_session").unwrap();
-        let parsed = record(&format, "1700000000.000 \"GET / HTTP/1.1\" 200 Bearer-abc s3cr3t");
+            NginxFormat::compile("$msec \"$request\" $status $http_authorization $cookie_session")
+                .unwrap();
+        let parsed = record(
+            &format,
+            "1700000000.000 \"GET / HTTP/1.1\" 200 Bearer-abc s3cr3t",
+        );
         assert!(parsed.request_headers.is_empty());
         assert!(parsed.fields.is_empty());
     }
