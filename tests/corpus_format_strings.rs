@@ -209,7 +209,7 @@ fn ingress_controller_preset() {
     assert_eq!(parsed.lines, 29);
     assert_eq!(parsed.records.len(), 29, "{:?}", parsed.invalid);
 
-    // Line 5: a bad method that nginx answered with 400, every upstream value `-`.
+    // Line 5: a bad method that nginx rejected with 400, every upstream value `-`.
     let bad_method = &parsed.records[&5];
     assert_eq!(bad_method.method, "PATCHp");
     assert_eq!(bad_method.status, 400);

@@ -3,7 +3,7 @@
 //! Users paste the format as httpd.conf has it, with `\"` around quoted directives, or
 //! the whole `LogFormat "..." nickname` line. Directives become fields of a
 //! [`CompiledFormat`]. Apache's `%t` is the time the request was received
-//! ([`LoggedTime::Start`]) unless the directive says `%{end:...}t`, and `%D` is in
+//! ([`LoggedTime::Start`]) unless the directive is `%{end:...}t`, and `%D` is in
 //! microseconds while `%T` is in whole seconds (mod_log_config documentation, httpd 2.4).
 
 use super::compiled::{
@@ -36,12 +36,12 @@ impl ApacheFormat {
         })
     }
 
-    /// The NCSA common log format (`%h %l %u %t "%r" %>s %b`).
+    /// Returns the NCSA common log format (`%h %l %u %t "%r" %>s %b`).
     pub fn common() -> ApacheFormat {
         Self::preset(COMMON, "common")
     }
 
-    /// The NCSA combined log format: common followed by the quoted Referer and
+    /// Returns the NCSA combined log format: common followed by the quoted Referer and
     /// User-Agent.
     pub fn combined() -> ApacheFormat {
         Self::preset(COMBINED, "combined")
@@ -57,7 +57,7 @@ impl ApacheFormat {
         ApacheFormat { compiled, name }
     }
 
-    /// The compiled items, for inspection and tests.
+    /// Returns the compiled items, for inspection and tests.
     pub fn compiled(&self) -> &CompiledFormat {
         &self.compiled
     }
@@ -801,5 +801,48 @@ mod tests {
     fn common_preset_name() {
         assert_eq!(ApacheFormat::common().name(), "common");
         assert_eq!(ApacheFormat::combined().name(), "combined");
+    }
+
+    #[test]
+    fn mutated_lines_no_panic() {
+        use crate::ingest::log::nginx::NginxFormat;
+
+        let parsers: Vec<Box<dyn LineParser>> = vec![
+            Box::new(ApacheFormat::combined()),
+            Box::new(
+                ApacheFormat::compile("[%{%d/%b/%Y %T}t.%{msec_frac}t] %m %U%q %>s %{ms}T")
+                    .unwrap(),
+            ),
+            Box::new(NginxFormat::ingress()),
+            Box::new(
+                NginxFormat::compile("$time_iso8601 \"$request\" $status $upstream_response_time")
+                    .unwrap(),
+            ),
+        ];
+        let samples: [&[u8]; 3] = [
+            br#"1.2.3.4 - - [07/Feb/2020:12:02:42 +0000] "GET /a?b HTTP/1.1" 200 61 "-" "ua" 348 0.001 [up] [] 10.0.0.6:80, 10.0.0.7:80 61, 1 0.100, - 200, 203 id"#,
+            b"[10/Oct/2000 20:55:36.123] GET /a?b=1 429 15",
+            br#"2000-10-10T13:55:36-07:00 "GET / HTTP/1.1" 200 0.1 : 0.2"#,
+        ];
+        let replacements = [b'"', b'\\', b' ', b']', b'[', 0xff, b'-', b',', b'?'];
+        let mut state = ParseState::default();
+        let mut outcomes = 0;
+        for parser in &parsers {
+            for sample in samples {
+                for cut in 0..=sample.len() {
+                    let _ = parser.parse_line(&sample[..cut], &mut state);
+                    outcomes += 1;
+                }
+                for at in 0..sample.len() {
+                    for replacement in replacements {
+                        let mut line = sample.to_vec();
+                        line[at] = replacement;
+                        let _ = parser.parse_line(&line, &mut state);
+                        outcomes += 1;
+                    }
+                }
+            }
+        }
+        assert!(outcomes > 1_000);
     }
 }

@@ -1,11 +1,11 @@
 //! The matcher that nginx `log_format` and Apache `LogFormat` strings compile to.
 //!
 //! A compiled format is a sequence of literals and fields, matched left to right against
-//! the bytes of a line. A field ends at the first byte of the literal after it, except
-//! that a field between two quotes ends at the first unescaped `"` followed by the rest
-//! of the format, and a few values that contain spaces (`$time_local`, `$request`,
-//! upstream lists such as `0.100, 0.004`) skip their own spaces. Values borrow from the
-//! line; they are copied only to decode escapes.
+//! the bytes of a line. A field ends at the first byte of the literal after it. A field
+//! between two quotes instead ends at the first unescaped `"` that the rest of the format
+//! follows. Values with spaces of their own (`$time_local`, `$request`, upstream lists
+//! such as `0.100, 0.004`) skip those spaces. Values borrow from the line and are copied
+//! only to decode escapes.
 //!
 //! A line may continue after the last field of the format when the rest starts with a
 //! space or a tab, because many logs append fields to a standard prefix (a trailing
@@ -28,9 +28,9 @@ pub struct FormatError {
     pub format: String,
     /// Byte offset in `format` of the offending variable or directive.
     pub position: usize,
-    /// What is wrong.
+    /// Description of the problem.
     pub message: String,
-    /// What to change.
+    /// Advice on fixing the format.
     pub help: String,
 }
 
@@ -66,7 +66,7 @@ impl fmt::Display for FormatError {
 
 impl std::error::Error for FormatError {}
 
-/// How a parsed time value is read.
+/// Syntax of a logged time value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TimeSyntax {
     /// `10/Oct/2000:13:55:36 -0700`.
@@ -106,7 +106,7 @@ pub enum Strftime {
     Word,
 }
 
-/// What a field feeds in the record.
+/// Record field that a format field feeds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FieldKind {
     ClientAddr,
@@ -332,7 +332,7 @@ impl CompiledFormat {
 }
 
 /// Joins the idioms that log a target as adjacent fields, Apache's `%U%q` and nginx's
-/// `$uri$is_args$args`, into one target field. A path holds no `?` and no space, so the
+/// `$uri$is_args$args`, into one target field. A path contains no `?` and no space, so the
 /// joined value is still delimited by the next literal.
 fn merge_path_and_query(items: Vec<Item>) -> Vec<Item> {
     let mut merged: Vec<Item> = Vec::with_capacity(items.len());

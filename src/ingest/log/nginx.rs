@@ -40,12 +40,12 @@ impl NginxFormat {
         })
     }
 
-    /// nginx's predefined `combined` format.
+    /// Returns nginx's predefined `combined` format.
     pub fn combined() -> NginxFormat {
         Self::preset(COMBINED, "nginx")
     }
 
-    /// The ingress-nginx controller's default format.
+    /// Returns the ingress-nginx controller's default format.
     pub fn ingress() -> NginxFormat {
         Self::preset(INGRESS, "nginx-ingress")
     }
@@ -60,7 +60,7 @@ impl NginxFormat {
         NginxFormat { compiled, name }
     }
 
-    /// The compiled items, for inspection and tests.
+    /// Returns the compiled items, for inspection and tests.
     pub fn compiled(&self) -> &CompiledFormat {
         &self.compiled
     }
