@@ -125,18 +125,18 @@ pub enum FieldKind {
     Query,
     Protocol,
     Scheme,
-    /// Host name; a lower rank wins when several are logged.
+    /// Host name. A lower rank wins when several are logged.
     Host {
         rank: u8,
     },
-    /// Status; `final_status` is Apache's `%>s` versus `%<s`.
+    /// Status. `final_status` marks Apache's `%>s`, the status after internal redirects.
     Status {
         final_status: bool,
     },
     ResponseSize {
         rank: u8,
     },
-    /// A duration in units of `micros_per_unit` microseconds; `decimal` values may have
+    /// A duration in units of `micros_per_unit` microseconds. `decimal` values may have
     /// a fraction. A lower rank wins.
     Duration {
         micros_per_unit: i64,
@@ -213,7 +213,7 @@ pub fn intern(name: &str) -> &'static str {
 /// A requirement that a compiled format does not meet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Problem {
-    /// Two fields with nothing between them; the position of the second.
+    /// Two fields with nothing between them, at the position of the second.
     AdjacentFields(usize),
     NoTime,
     NoRequest,
@@ -227,8 +227,8 @@ pub struct CompiledFormat {
 }
 
 impl CompiledFormat {
-    /// Checks that the items can be matched and yield a record: a time, a request and a
-    /// status, and a separator between every two fields.
+    /// Joins path-and-query idioms, then checks that the items can be matched and yield
+    /// a record: a time, a request and a status, and a separator between every two fields.
     pub fn new(items: Vec<Item>) -> Result<Self, Problem> {
         let items = merge_path_and_query(items);
         let mut previous_was_field = false;
@@ -332,8 +332,10 @@ impl CompiledFormat {
 }
 
 /// Joins the idioms that log a target as adjacent fields, Apache's `%U%q` and nginx's
-/// `$uri$is_args$args`, into one target field. A path contains no `?` and no space, so the
-/// joined value is still delimited by the next literal.
+/// `$uri$is_args$args`, into one target field. The joined value ends at the next literal
+/// like any other field.
+// NOTE: `%U` and `$uri` log the decoded path, so a path with an encoded space (`%20`)
+// misaligns a line whose next literal is a space.
 fn merge_path_and_query(items: Vec<Item>) -> Vec<Item> {
     let mut merged: Vec<Item> = Vec::with_capacity(items.len());
     for item in items {
@@ -644,7 +646,9 @@ impl<'a> Builder<'a> {
             }
         };
         let (time, precision) = parsed.ok_or_else(invalid)?;
-        if self.time.is_none() {
+        // With several times logged ($time_local and $msec), the finest one wins.
+        // TimePrecision orders from finest to coarsest.
+        if self.time.is_none_or(|(_, held, _)| precision < held) {
             self.time = Some((time, precision, logged));
         }
         Ok(())
@@ -719,6 +723,7 @@ impl TimeParts {
             let time = Timestamp::from_micros(epoch.checked_mul(1_000_000)?);
             return Some((time, TimePrecision::Seconds, logged));
         }
+        // NOTE: a time logged without %z (only %Z or no zone at all) is read as UTC.
         let time = fields::civil_to_timestamp(
             (self.year?, self.month?, self.day?),
             (self.hour?, self.minute?, self.second.unwrap_or(0)),

@@ -513,6 +513,17 @@ mod tests {
     }
 
     #[test]
+    fn finest_time_wins() {
+        let format = NginxFormat::compile("[$time_local] $msec \"$request\" $status").unwrap();
+        let parsed = record(
+            &format,
+            "[10/Oct/2000:13:55:36 -0700] 971211336.250 \"GET / HTTP/1.1\" 200",
+        );
+        assert_eq!(parsed.time, Timestamp::from_micros(971_211_336_250_000));
+        assert_eq!(parsed.precision, TimePrecision::Milliseconds);
+    }
+
+    #[test]
     fn uri_is_args_joined() {
         let format =
             NginxFormat::compile("$msec $request_method $uri$is_args$args $status").unwrap();
