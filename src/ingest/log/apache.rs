@@ -578,6 +578,20 @@ mod tests {
     }
 
     #[test]
+    fn logformat_line_compiles() {
+        let format =
+            ApacheFormat::compile(r#"LogFormat "%h %t \"%r\" %>s %{Retry-After}o" ratelimit"#)
+                .unwrap();
+        let parsed = record(
+            &format,
+            r#"10.0.0.1 [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.1" 429 120"#,
+        );
+        assert_eq!(parsed.status, 429);
+        assert_eq!(parsed.response_headers.len(), 1);
+        assert_eq!(parsed.response_headers[0].1, "120");
+    }
+
+    #[test]
     fn error_points_at_directive() {
         let error = ApacheFormat::compile("%t \"%r\" %>s %Y").unwrap_err();
         let text = error.to_string();

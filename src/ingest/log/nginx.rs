@@ -513,6 +513,24 @@ mod tests {
     }
 
     #[test]
+    fn unquoted_request_and_time() {
+        let format = NginxFormat::compile("$time_local $request $status").unwrap();
+        let parsed = record(&format, "10/Oct/2000:13:55:36 -0700 GET /a HTTP/1.1 204");
+        assert_eq!(parsed.target, "/a");
+        assert_eq!(parsed.status, 204);
+    }
+
+    #[test]
+    fn raw_quote_in_request() {
+        let format =
+            NginxFormat::compile("log_format raw escape=none '$msec \"$request\" $status';")
+                .unwrap();
+        let parsed = record(&format, r#"1700000000.000 "GET /a"b HTTP/1.1" 200"#);
+        assert_eq!(parsed.target, "/a\"b");
+        assert_eq!(parsed.status, 200);
+    }
+
+    #[test]
     fn finest_time_wins() {
         let format = NginxFormat::compile("[$time_local] $msec \"$request\" $status").unwrap();
         let parsed = record(
