@@ -8,7 +8,11 @@
 //! that a chunk's starting state captures ([`LineParser::state_before`]), so a file can
 //! be split at newlines and parsed in parallel.
 
+pub mod apache;
 pub mod cloud;
+pub mod compiled;
+pub mod fields;
+pub mod nginx;
 pub mod proxy;
 pub mod record;
 pub(crate) mod scan;
