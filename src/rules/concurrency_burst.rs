@@ -4,8 +4,9 @@
 //! A sweep over start and end instants finds the episodes above the threshold. One
 //! finding per episode, and only the worst few per client and host, because a bulk job
 //! without a concurrency cap produces hundreds of episodes that all need the same fix.
-//! Requests whose input recorded only the end and no duration have no known start, so
-//! they are left out, and the rule's limitations say so.
+//! Requests whose input recorded only the end and no duration have no known start, and
+//! requests with a whole-second start and no duration could have been in flight for
+//! any part of that second, so both are left out, and the rule's limitations say so.
 
 use std::collections::BTreeMap;
 
@@ -76,7 +77,8 @@ impl Rule for Detector {
             Need::new(
                 Requirement::Durations,
                 "each of those calls counts as in flight for 0 ms and overlaps only calls \
-                 that start in the same instant",
+                 that start in the same instant, and those with whole-second starts are \
+                 skipped",
             ),
             Need::new(
                 Requirement::SubSecondTimes,
@@ -89,13 +91,11 @@ impl Rule for Detector {
 
 impl Detector {
     fn check_group(&self, group: &ClientHostGroup<'_>) -> Vec<Finding> {
-        // An end without a duration says nothing about when the request was sent, so
-        // it cannot be placed among the requests in flight.
         let measurable: Vec<&Exchange> = group
             .exchanges
             .iter()
             .copied()
-            .filter(|e| e.start_origin != StartOrigin::EndWithoutDuration)
+            .filter(|e| in_flight_known(e))
             .collect();
         let intervals: Vec<(i64, i64)> = measurable
             .iter()
@@ -179,6 +179,20 @@ impl Detector {
         metrics.insert("burst_rank", json!(rank));
         metrics.insert("bursts_total", json!(total));
         finding
+    }
+}
+
+/// Returns whether an exchange can be placed among the requests in flight. An end
+/// without a duration says nothing about when the request was sent. A start without a
+/// duration counts as in flight for 0 ms, which only means something when the start
+/// is finer than a second: eleven calls logged in one second are a rate, not a burst.
+fn in_flight_known(exchange: &Exchange) -> bool {
+    match exchange.start_origin {
+        StartOrigin::EndWithoutDuration => false,
+        StartOrigin::EndMinusDuration => true,
+        StartOrigin::Recorded => {
+            exchange.duration_us.is_some() || exchange.precision != TimePrecision::Seconds
+        }
     }
 }
 
@@ -345,6 +359,21 @@ mod tests {
             .map(|i| {
                 exchange("GET", &format!("/api/v1/users/{i}"), 0)
                     .coarse_log_line(i + 1)
+                    .build()
+            })
+            .collect();
+        assert!(run(&finish(exchanges)).is_empty());
+    }
+
+    #[test]
+    fn whole_second_starts_without_duration_skipped() {
+        // Apache `%t` without `%D`: twelve calls in one second may never have overlapped.
+        let exchanges: Vec<Exchange> = (0..12)
+            .map(|i| {
+                exchange("GET", &format!("/api/v1/users/{i}"), 0)
+                    .line(i as u64 + 1)
+                    .precision(TimePrecision::Seconds)
+                    .no_duration()
                     .build()
             })
             .collect();

@@ -122,6 +122,7 @@ struct Wait {
     /// tolerance for a wait the server gave, the allowed time itself for an inferred one.
     early_before_us: i64,
     source: usize,
+    inferred: bool,
 }
 
 /// The instant a response allowed the client to send again, in microseconds, and
@@ -216,6 +217,7 @@ impl Detector {
                     allowed_us,
                     early_before_us,
                     source: *source,
+                    inferred: allowed[*source].is_some_and(|a| a.inferred),
                 };
                 match scope {
                     Scope::Host => replace_if_later(&mut host_wait, wait),
@@ -236,6 +238,7 @@ impl Detector {
                 // A response without a duration ends when it starts, so its own wait is
                 // already registered; only responses listed before it can have applied.
                 .filter(|w| w.source < index && start < w.early_before_us)
+                .filter(|w| !w.inferred || is_retry_after(exchanges[w.source], exchange))
                 .max_by_key(|w| w.allowed_us)
             else {
                 continue;
@@ -423,6 +426,14 @@ fn wait_end(exchange: &Exchange) -> Option<crate::model::Timestamp> {
     }
 }
 
+/// Returns whether `request` was surely sent after `throttled` had arrived, or is the
+/// same request sent again. Without a duration, a request logged in the same instant
+/// may have left before the 429 arrived: in a burst of different requests such a
+/// request is not a retry, but the same request sent twice is.
+fn is_retry_after(throttled: &Exchange, request: &Exchange) -> bool {
+    request.start > throttled.end() || request.request_hash == throttled.request_hash
+}
+
 fn replace_if_later(slot: &mut Option<Wait>, wait: Wait) {
     if slot.is_none_or(|current| wait.allowed_us > current.allowed_us) {
         *slot = Some(wait);
@@ -608,6 +619,21 @@ mod tests {
         assert_eq!(f.metrics["early_requests"], json!(1));
         assert!(f.message.contains("Retry-After was not logged"));
         assert!(f.message.contains("within 1 s of a 429 response"));
+    }
+
+    #[test]
+    fn same_second_burst_not_inferred() {
+        // Other items of a burst logged in the 429's second may have left before it.
+        let findings = run(vec![
+            exchange("GET", "/v1/items/1", 0)
+                .coarse_log_line(1)
+                .throttled_429(None)
+                .build(),
+            exchange("GET", "/v1/items/2", 300)
+                .coarse_log_line(2)
+                .build(),
+        ]);
+        assert!(findings.is_empty());
     }
 
     #[test]
