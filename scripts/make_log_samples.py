@@ -43,8 +43,8 @@ NGINX_LOG_FORMAT = (
     "\"$sent_http_x_rate_limit_remaining\" \"$sent_http_x_rate_limit_reset\"';"
 )
 
-# Apache's combined format, as httpd's default configuration defines it.
-COMBINED_LOG_FORMAT = '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"'
+# Apache's combined format, as httpd's default configuration defines it:
+# %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -202,10 +202,17 @@ def write_fixtures() -> list[Path]:
         combined = FIXTURES / f"{name}.combined.log"
         write_log(nginx, requests, Request.nginx_line)
         write_log(combined, requests, Request.combined_line)
+        # The nginx format is custom, so each log gets its directive next to it.
+        # Combined is a standard format and needs none.
+        write_format_sidecar(nginx)
         written += [nginx, combined]
-    (FIXTURES / "nginx.log.format").write_text(NGINX_LOG_FORMAT + "\n", encoding="utf-8")
-    (FIXTURES / "combined.log.format").write_text(COMBINED_LOG_FORMAT + "\n", encoding="utf-8")
     return written
+
+
+def write_format_sidecar(log: Path) -> None:
+    """Write the log_format directive of `log` to `<log>.format`."""
+    sidecar = log.with_name(log.name + ".format")
+    sidecar.write_text(NGINX_LOG_FORMAT + "\n", encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------
@@ -364,7 +371,7 @@ def api_sample() -> list[Request]:
 def main() -> None:
     log = SAMPLES / "nginx-api.log"
     write_log(log, api_sample(), Request.nginx_line)
-    (SAMPLES / "nginx-api.log.format").write_text(NGINX_LOG_FORMAT + "\n", encoding="utf-8")
+    write_format_sidecar(log)
     written = [log] + write_fixtures()
     for path in written:
         lines = path.read_text(encoding="utf-8").count("\n")

@@ -496,15 +496,20 @@ fn analyze_with_parsers(path: &Path, format: Format) -> Analysis {
     use ratelint::ingest::input::{FormatChoice, InputOptions};
     use ratelint::ingest::log::formats::{FormatOptions, LogFormatName};
 
+    // The nginx directive comes from the `<log>.format` file next to the log.
     let (name, log_format) = match format {
-        Format::Nginx => (LogFormatName::Nginx, "nginx.log.format"),
-        Format::Combined => (LogFormatName::Combined, "combined.log.format"),
+        Format::Nginx => {
+            let mut sidecar = path.as_os_str().to_owned();
+            sidecar.push(".format");
+            let directive = std::fs::read_to_string(&sidecar).expect("format file");
+            (LogFormatName::Nginx, Some(directive.trim().to_string()))
+        }
+        Format::Combined => (LogFormatName::Combined, None),
     };
-    let directive = std::fs::read_to_string(fixture(log_format)).expect("format file");
     let options = InputOptions {
         format: FormatChoice::Log(name),
         format_options: FormatOptions {
-            log_format: (format == Format::Nginx).then(|| directive.trim().to_string()),
+            log_format,
             ..FormatOptions::default()
         },
         ..InputOptions::default()
