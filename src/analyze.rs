@@ -12,7 +12,7 @@ use crate::model::{self, Exchange, Position, Source, Timestamp};
 use crate::rules::{self, Context, Finding, Limitation, Profiles, Rule, Severity};
 
 /// Per-input counts and problems of one run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct InputSummary {
     /// The path as given on the command line or found in a directory.
     pub path: String,

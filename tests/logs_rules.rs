@@ -379,13 +379,9 @@ fn read_simple(path: &Path, format: Format, input: u32) -> Vec<Exchange> {
 fn summary(path: &Path, exchanges: &[Exchange]) -> InputSummary {
     InputSummary {
         path: path.display().to_string(),
-        format: None,
         records: exchanges.len() as u64,
         exchanges: exchanges.len() as u64,
-        cache_hits: 0,
-        skipped: Vec::new(),
-        skipped_total: 0,
-        error: None,
+        ..InputSummary::default()
     }
 }
 
