@@ -13,7 +13,7 @@ tests/fixtures/logs/ gets two log versions of every HAR sample in samples/:
                        X-Rate-Limit-* response headers, no bodies;
   <name>.combined.log  Apache combined: the start time in whole seconds (%t), no
                        duration, no response headers, no bodies.
-Only requests to the sample's API host are written, because one server's log holds
+Only requests to the sample's API host are written, because a server's log contains
 one host, and browser cache hits are left out, because they never reached a server.
 Lines are in the order the requests completed, as servers write them.
 
@@ -163,7 +163,7 @@ def har_requests(path: Path, remote: str) -> list[Request]:
         response_headers: dict[str, str] = {}
         for h in response["headers"]:
             name = h["name"].lower()
-            # nginx joins repeated response headers with ", " in $sent_http_*.
+            # Since nginx 1.23.0, $sent_http_* joins repeated headers with ", ".
             if name in response_headers:
                 response_headers[name] += ", " + h["value"]
             else:
@@ -264,8 +264,8 @@ def api_sample() -> list[Request]:
         ))
 
     # A: a log exporter behind the load balancer. It reads the System Log every 3 s
-    # and looks up the actor of some events, gets a 429 with Retry-After: 30 at about
-    # 2 minutes, and keeps reading every 2 s until the fourth 429, then pauses for 40 s.
+    # and looks up the actor of some events. At about 2 minutes it gets a 429 with
+    # Retry-After: 30, keeps reading every 2 s until the fourth 429, then pauses 40 s.
     exporter = {"remote": GATEWAY, "xff": "203.0.113.21",
                 "ua": "siem-exporter/2.3 python-requests/2.32.3"}
     t = 1_000

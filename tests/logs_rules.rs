@@ -112,8 +112,8 @@ const CASES: &[Case] = &[
         limited: NGINX_NO_HEADERS,
         low: &["retry-after-ignored"],
     },
-    // Gaps of 200 ms round to 0 or 1 s, so the backoff shape cannot be judged; the
-    // same request sent again in the 429's second is an inferred early retry.
+    // Gaps of 200 ms round to 0 or 1 s, so the backoff shape cannot be judged. The same
+    // request sent again in the 429's second is an inferred early retry.
     Case {
         file: "retry-without-backoff.combined.log",
         format: Format::Combined,

@@ -157,7 +157,8 @@ const N_PLUS_ONE_FIX: &str = "Fetch the items in one request with an `include` o
                               a bulk endpoint.";
 
 /// Builds a run with findings of every severity and four causes, a low-confidence finding,
-/// evidence over the cap, skipped entries and an input that could not be read.
+/// evidence over the cap, skipped entries, an input that could not be read and two
+/// limitations, one shared by two inputs.
 fn busy_run() -> Analysis {
     let mut web = input("captures/web.har", 140, 6);
     web.exchanges = 127;

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::model::{Exchange, Position, StartOrigin, TimePrecision};
 
-/// What an input's API calls can show.
+/// Timing, header and body coverage of one input's API calls.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Capability {
     /// Index of the input in the run's input list.
@@ -56,7 +56,7 @@ impl Capability {
         self.with_duration as f64 / self.api_calls as f64
     }
 
-    /// Returns whether the input's responses show the waits a server asks for. A text
+    /// Returns whether the input's responses show the waits a server requests. A text
     /// log in which no response carries Retry-After or quota headers most likely does
     /// not log them at all.
     pub fn shows_waits(&self) -> bool {
@@ -158,7 +158,7 @@ impl Need {
     }
 }
 
-/// What a rule needs from its input. The default is nothing, for rules that work the
+/// Requirements of a rule on its input. The default is none, for rules that work the
 /// same on every input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Needs(pub Vec<Need>);

@@ -8,8 +8,9 @@
 //!
 //! Most access logs record no response headers, so the wait a 429 asked for is unknown.
 //! On a log in which no response carries Retry-After or quota headers, the rule infers
-//! a minimum wait (`inferred_min_wait_ms`): a server that throttles asks for at least a
-//! second, so a request to the same bucket sooner than that was almost surely early.
+//! a minimum wait (`inferred_min_wait_ms`). Retry-After counts whole seconds (RFC 9110
+//! section 10.2.3) and a throttling server rarely sends 0, so a request to the same
+//! bucket sooner than a second after the 429 was almost surely early.
 //! Such findings have low confidence and say that Retry-After was not logged.
 
 use std::collections::{BTreeSet, HashMap};
@@ -345,7 +346,7 @@ impl Detector {
             format!(
                 "Sent {early_count} {requests} to {} within {} of a {} response ({} after \
                  it){not_honoured}. Retry-After was not logged, so the server's wait is \
-                 unknown, but a throttling server rarely asks for less than that.",
+                 unknown, but a throttling server rarely requests less than that.",
                 scope.label(&group.host),
                 format_duration_micros(wait_us),
                 source.status,
@@ -663,7 +664,7 @@ mod tests {
 
     #[test]
     fn logged_headers_prevent_inference() {
-        // The log records quota headers, so a 429 without Retry-After asks for no wait.
+        // The log records quota headers, so a 429 without Retry-After requests no wait.
         let findings = run(vec![
             exchange("GET", "/v1/orders", 0)
                 .coarse_log_line(1)

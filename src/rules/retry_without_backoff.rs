@@ -213,7 +213,7 @@ impl Detector {
 
         let verdict = self.classify(&gaps_ms);
         // One-second timestamps round every gap to whole seconds (give or take the
-        // durations), so growth and jitter cannot be told apart from rounding. Only
+        // durations), so growth and jitter cannot be distinguished from rounding. Only
         // retries within the same second and exactly equal gaps are judged.
         let whole_seconds = chain.iter().any(|e| e.precision == TimePrecision::Seconds);
         if whole_seconds && !matches!(verdict, Verdict::Immediate | Verdict::Fixed) {
