@@ -76,14 +76,13 @@ impl Rule for Detector {
             ),
             Need::new(
                 Requirement::Durations,
-                "each of those calls counts as in flight for 0 ms and overlaps only calls \
-                 that start in the same instant, and those with whole-second starts are \
-                 skipped",
+                "those with whole-second starts are skipped, and the others count as in \
+                 flight for 0 ms and overlap only calls that start in the same instant",
             ),
             Need::new(
                 Requirement::SubSecondTimes,
-                "unrelated calls can seem to start together, and findings have low \
-                 confidence",
+                "calls with a duration can seem to overlap by rounding, and findings have \
+                 low confidence",
             ),
         ])
     }

@@ -333,24 +333,34 @@ impl Detector {
         } else {
             format!("; {ignored} throttled responses in a row were not honoured")
         };
+        let whole_seconds = episode
+            .sources
+            .iter()
+            .chain(episode.early.iter().map(|(i, _)| i))
+            .any(|i| exchanges[*i].precision == TimePrecision::Seconds);
         let message = if inferred {
-            let mut sent_after: Vec<String> = episode
-                .early
-                .iter()
-                .take(MAX_EARLY_LISTED)
-                .map(|(_, us)| format_duration_micros(wait_us.saturating_sub(*us).max(0)))
-                .collect();
-            if early_count > MAX_EARLY_LISTED {
-                sent_after.push(format!("{} more", early_count - MAX_EARLY_LISTED));
-            }
+            // Whole-second times cannot show how soon a request followed the 429.
+            let when = if whole_seconds {
+                "logged in the same second".to_string()
+            } else {
+                let mut sent_after: Vec<String> = episode
+                    .early
+                    .iter()
+                    .take(MAX_EARLY_LISTED)
+                    .map(|(_, us)| format_duration_micros(wait_us.saturating_sub(*us).max(0)))
+                    .collect();
+                if early_count > MAX_EARLY_LISTED {
+                    sent_after.push(format!("{} more", early_count - MAX_EARLY_LISTED));
+                }
+                format!("{} after it", join_words(&sent_after))
+            };
             format!(
-                "Sent {early_count} {requests} to {} within {} of a {} response ({} after \
-                 it){not_honoured}. Retry-After was not logged, so the server's wait is \
-                 unknown, but a throttling server rarely requests less than that.",
+                "Sent {early_count} {requests} to {} within {} of a {} response \
+                 ({when}){not_honoured}. Retry-After was not logged, so the server's wait \
+                 is unknown, but a throttling server rarely requests less than that.",
                 scope.label(&group.host),
                 format_duration_micros(wait_us),
                 source.status,
-                join_words(&sent_after),
             )
         } else {
             format!(
@@ -620,6 +630,19 @@ mod tests {
         assert_eq!(f.metrics["early_requests"], json!(1));
         assert!(f.message.contains("Retry-After was not logged"));
         assert!(f.message.contains("within 1 s of a 429 response"));
+        assert!(f.message.contains("(logged in the same second)"));
+    }
+
+    #[test]
+    fn inferred_millisecond_gap_listed() {
+        // An nginx log with `$msec` and `$request_time` but no Retry-After column.
+        let findings = run(vec![
+            exchange("GET", ITEM, 0).line(1).throttled_429(None).build(),
+            exchange("GET", ITEM, 350).line(2).build(),
+        ]);
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.contains("(250 ms after it)"));
+        assert_eq!(findings[0].confidence, Confidence::Low);
     }
 
     #[test]
