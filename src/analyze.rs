@@ -9,10 +9,10 @@ use serde::Serialize;
 use crate::ingest::{self, InputError, InputFormat, Skipped};
 use crate::model::overview::{EndpointStats, endpoint_overview};
 use crate::model::{self, Exchange, Position, Source, Timestamp};
-use crate::rules::{self, Context, Finding, Profiles, Rule, Severity};
+use crate::rules::{self, Context, Finding, Limitation, Profiles, Rule, Severity};
 
 /// Per-input counts and problems of one run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct InputSummary {
     /// The path as given on the command line or found in a directory.
     pub path: String,
@@ -64,6 +64,8 @@ pub struct Analysis {
     pub summary: Summary,
     pub overview: Vec<EndpointStats>,
     pub findings: Vec<Finding>,
+    /// Rules that some inputs cannot fully support, and why.
+    pub limitations: Vec<Limitation>,
 }
 
 impl Analysis {
@@ -229,6 +231,8 @@ pub fn analyze_exchanges(
 ) -> Analysis {
     let ctx = Context::new(exchanges, profiles);
     let findings = rules::run_rules(rules, &ctx);
+    let paths: Vec<&str> = inputs.iter().map(|i| i.path.as_str()).collect();
+    let limitations = rules::rule_limitations(rules, &ctx, &paths);
     let overview = endpoint_overview(exchanges);
     let summary = summarize(exchanges, &inputs, &findings);
     Analysis {
@@ -236,6 +240,7 @@ pub fn analyze_exchanges(
         summary,
         overview,
         findings,
+        limitations,
     }
 }
 

@@ -8,7 +8,7 @@ use ratelint::model::overview::EndpointStats;
 use ratelint::model::testkit::T0_MS;
 use ratelint::model::{Endpoint, Position, Source, Timestamp};
 use ratelint::report::{self, Format, ReportOptions};
-use ratelint::rules::{self, Confidence, Evidence, Finding, Severity};
+use ratelint::rules::{self, Confidence, Evidence, Finding, Limitation, Severity};
 
 // ---------------------------------------------------------------------------------
 // Builders
@@ -119,6 +119,7 @@ fn analysis(
         summary,
         overview: Vec::new(),
         findings,
+        limitations: Vec::new(),
     }
 }
 
@@ -157,7 +158,8 @@ const N_PLUS_ONE_FIX: &str = "Fetch the items in one request with an `include` o
                               a bulk endpoint.";
 
 /// Builds a run with findings of every severity and four causes, a low-confidence finding,
-/// evidence over the cap, skipped entries and an input that could not be read.
+/// evidence over the cap, skipped entries, an input that could not be read and two
+/// limitations, one shared by two inputs.
 fn busy_run() -> Analysis {
     let mut web = input("captures/web.har", 140, 6);
     web.exchanges = 127;
@@ -304,6 +306,26 @@ fn busy_run() -> Analysis {
             [30, 0, 120],
         ),
     ];
+    analysis.limitations = vec![
+        Limitation {
+            rule: "concurrency-burst",
+            inputs: vec!["logs/access.log".to_string()],
+            reason: "All API calls record when they ended but neither their start nor \
+                     their duration, so requests in flight cannot be counted for those \
+                     calls, and the rule skips them."
+                .to_string(),
+        },
+        Limitation {
+            rule: "tight-polling",
+            inputs: vec![
+                "captures/mobile.har".to_string(),
+                "logs/access.log".to_string(),
+            ],
+            reason: "No response bodies are recorded, so unchanged responses are \
+                     recognised by equal status and size only, with low confidence."
+                .to_string(),
+        },
+    ];
     analysis
 }
 
@@ -345,6 +367,13 @@ fn special_characters_run() -> Analysis {
         "/search/a|b/*/`raw`_x",
         [10, 2, 10],
     )];
+    analysis.limitations = vec![Limitation {
+        rule: "n-plus-one",
+        inputs: vec!["captures/odd|name*.har".to_string()],
+        reason: "No response bodies are recorded, so item requests | lists are tied \
+                 by *time* alone."
+            .to_string(),
+    }];
     analysis
 }
 
@@ -760,4 +789,35 @@ fn json_schema_doc_example_matches() {
             .collect()
     };
     assert_eq!(strip(documented), strip(produced));
+}
+
+#[test]
+fn table_lists_limitations() {
+    let text = render(Format::Table, &busy_run());
+    assert!(text.contains("What the inputs cannot show:"));
+    assert!(text.contains("  - concurrency-burst on logs/access.log: All API calls"));
+}
+
+#[test]
+fn markdown_limitations_section() {
+    let text = render(Format::Markdown, &busy_run());
+    assert!(text.contains("## What the inputs cannot show\n"));
+    assert!(text.contains("- `tight-polling` on `captures/mobile.har`, `logs/access.log`:"));
+}
+
+#[test]
+fn clean_run_has_no_limitations() {
+    let run = clean_run();
+    assert!(!render(Format::Table, &run).contains("cannot show"));
+    assert!(!render(Format::Markdown, &run).contains("cannot show"));
+    assert_eq!(parse_json(&run)["limitations"], serde_json::json!([]));
+}
+
+#[test]
+fn json_lists_limitations() {
+    let json = parse_json(&busy_run());
+    let limitations = json["limitations"].as_array().expect("an array");
+    assert_eq!(limitations.len(), 2);
+    assert_eq!(limitations[0]["rule"], "concurrency-burst");
+    assert_eq!(limitations[1]["inputs"][1], "logs/access.log");
 }

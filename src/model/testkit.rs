@@ -66,6 +66,50 @@ impl ExchangeBuilder {
         self
     }
 
+    /// Places the exchange on line `line` of a text log. [`finish`] renumbers the
+    /// lines but keeps them lines.
+    pub fn line(mut self, line: u64) -> Self {
+        self.exchange.source.position = Position::Line(line);
+        self
+    }
+
+    /// Sets the index of the input the exchange comes from.
+    pub fn input(mut self, input: u32) -> Self {
+        self.exchange.source.input = input;
+        self
+    }
+
+    /// Sets the timestamp precision. The start is left as it is, so round it first
+    /// for [`TimePrecision::Seconds`].
+    pub fn precision(mut self, precision: TimePrecision) -> Self {
+        self.exchange.precision = precision;
+        self
+    }
+
+    pub fn start_origin(mut self, origin: StartOrigin) -> Self {
+        self.exchange.start_origin = origin;
+        self
+    }
+
+    /// Removes the duration, as in a log that records none.
+    pub fn no_duration(mut self) -> Self {
+        self.exchange.duration_us = None;
+        self
+    }
+
+    /// Makes the exchange look like a line of a coarse access log: whole-second end
+    /// time and no duration, so the start is the end (nginx `$time_local` without
+    /// `$request_time`). The start is rounded down to the second.
+    pub fn coarse_log_line(mut self, line: u64) -> Self {
+        let millis = self.exchange.start.micros().div_euclid(1_000);
+        self.exchange.start = Timestamp::from_millis(millis - millis.rem_euclid(1_000));
+        self.exchange.source.position = Position::Line(line);
+        self.exchange.precision = TimePrecision::Seconds;
+        self.exchange.start_origin = StartOrigin::EndWithoutDuration;
+        self.exchange.duration_us = None;
+        self
+    }
+
     pub fn client(mut self, client: &str) -> Self {
         self.exchange.client = Arc::from(client);
         self
@@ -142,10 +186,14 @@ impl ExchangeBuilder {
     }
 }
 
-/// Numbers the exchanges' entry positions in order and sorts them by start time.
+/// Numbers the exchanges' positions in order (entries from 0, log lines from 1) and
+/// sorts them by start time.
 pub fn finish(mut exchanges: Vec<Exchange>) -> Vec<Exchange> {
     for (index, exchange) in exchanges.iter_mut().enumerate() {
-        exchange.source.position = Position::Entry(index as u64);
+        exchange.source.position = match exchange.source.position {
+            Position::Entry(_) => Position::Entry(index as u64),
+            Position::Line(_) => Position::Line(index as u64 + 1),
+        };
     }
     super::sort_exchanges(&mut exchanges);
     exchanges

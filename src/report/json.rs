@@ -44,6 +44,15 @@ struct JsonReport<'a> {
     summary: JsonSummary,
     overview: Vec<JsonEndpointStats<'a>>,
     findings: Vec<JsonFinding<'a>>,
+    limitations: Vec<JsonLimitation<'a>>,
+}
+
+/// A rule that some inputs cannot fully support.
+#[derive(Serialize)]
+struct JsonLimitation<'a> {
+    rule: &'a str,
+    inputs: &'a [String],
+    reason: &'a str,
 }
 
 impl<'a> JsonReport<'a> {
@@ -65,6 +74,15 @@ impl<'a> JsonReport<'a> {
                 .findings
                 .iter()
                 .map(|finding| JsonFinding::new(analysis, finding))
+                .collect(),
+            limitations: analysis
+                .limitations
+                .iter()
+                .map(|limitation| JsonLimitation {
+                    rule: limitation.rule,
+                    inputs: &limitation.inputs,
+                    reason: &limitation.reason,
+                })
                 .collect(),
         }
     }

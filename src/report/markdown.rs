@@ -36,6 +36,7 @@ impl Reporter for MarkdownReporter {
         write_summary(&mut doc, analysis);
         write_overview(&mut doc, analysis);
         write_findings(&mut doc, analysis, &self.options);
+        write_limitations(&mut doc, analysis);
         write_inputs(&mut doc, analysis);
         // Every section ends with a blank line; the file ends with exactly one newline.
         let doc = doc.trim_end();
@@ -237,6 +238,34 @@ fn write_evidence(doc: &mut String, analysis: &Analysis, finding: &Finding) {
     let rest = evidence.total() - shown;
     if rest > 0 {
         let _ = writeln!(doc, "- and {rest} more");
+    }
+    doc.push('\n');
+}
+
+/// Writes what the inputs cannot show, one item per rule and reason. The section is
+/// left out when every input supports every rule.
+fn write_limitations(doc: &mut String, analysis: &Analysis) {
+    if analysis.limitations.is_empty() {
+        return;
+    }
+    doc.push_str(
+        "## What the inputs cannot show
+
+",
+    );
+    for limitation in &analysis.limitations {
+        let inputs: Vec<String> = limitation
+            .inputs
+            .iter()
+            .map(|path| code(path, false))
+            .collect();
+        let _ = writeln!(
+            doc,
+            "- `{}` on {}: {}",
+            limitation.rule,
+            inputs.join(", "),
+            text(&limitation.reason)
+        );
     }
     doc.push('\n');
 }

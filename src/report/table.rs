@@ -19,7 +19,7 @@ use super::{
 };
 use crate::analyze::{Analysis, InputSummary};
 use crate::model::{Position, Source, Timestamp};
-use crate::rules::{Finding, Severity};
+use crate::rules::{Finding, Limitation, Severity};
 
 /// Number of evidence locations listed per finding; the rest are counted.
 const EVIDENCE_SHOWN: usize = 3;
@@ -58,6 +58,11 @@ impl Reporter for TableReporter {
         if !problems.is_empty() {
             lines.push(String::new());
             lines.extend(problems);
+        }
+
+        if !analysis.limitations.is_empty() {
+            lines.push(String::new());
+            lines.extend(limitation_lines(&analysis.limitations, width));
         }
 
         if !analysis.findings.is_empty() {
@@ -345,6 +350,26 @@ fn input_problem_lines(inputs: &[InputSummary], width: usize) -> Vec<String> {
             continue;
         };
         lines.extend(wrap_words(&one_line(&note), width, ""));
+    }
+    lines
+}
+
+/// Notes what the inputs cannot show, one paragraph per rule and reason.
+fn limitation_lines(limitations: &[Limitation], width: usize) -> Vec<String> {
+    let mut lines = vec!["What the inputs cannot show:".to_string()];
+    for limitation in limitations {
+        let note = format!(
+            "{} on {}: {}",
+            limitation.rule,
+            limitation.inputs.join(", "),
+            limitation.reason
+        );
+        // A bullet starts each note, and its continuation lines are indented under it.
+        let mut wrapped = wrap_words(&one_line(&note), width, "    ");
+        if let Some(first) = wrapped.first_mut() {
+            first.replace_range(..3, "  -");
+        }
+        lines.extend(wrapped);
     }
     lines
 }

@@ -4,6 +4,9 @@
 //! A sweep over start and end instants finds the episodes above the threshold. One
 //! finding per episode, and only the worst few per client and host, because a bulk job
 //! without a concurrency cap produces hundreds of episodes that all need the same fix.
+//! Requests whose input recorded only the end and no duration have no known start, and
+//! requests with a whole-second start and no duration could have been in flight for
+//! any part of that second, so both are left out, and the rule's limitations say so.
 
 use std::collections::BTreeMap;
 
@@ -12,9 +15,9 @@ use serde_json::json;
 
 use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
 use super::stats::{Episode, in_flight_episodes};
-use super::{ClientHostGroup, Confidence, Context, Finding, Rule};
+use super::{ClientHostGroup, Confidence, Context, Finding, Need, Needs, Requirement, Rule};
 use crate::model::time::format_duration_micros;
-use crate::model::{Endpoint, Exchange, TimePrecision};
+use crate::model::{Endpoint, Exchange, StartOrigin, TimePrecision};
 
 pub const NAME: &str = "concurrency-burst";
 
@@ -64,12 +67,36 @@ impl Rule for Detector {
             .flat_map(|group| self.check_group(group))
             .collect()
     }
+
+    fn needs(&self) -> Needs {
+        Needs(vec![
+            Need::new(
+                Requirement::StartTimes,
+                "requests in flight cannot be counted for those calls, and the rule skips them",
+            ),
+            Need::new(
+                Requirement::Durations,
+                "those with whole-second starts are skipped, and the others count as in \
+                 flight for 0 ms and overlap only calls that start in the same instant",
+            ),
+            Need::new(
+                Requirement::SubSecondTimes,
+                "calls with a duration can seem to overlap by rounding, and findings have \
+                 low confidence",
+            ),
+        ])
+    }
 }
 
 impl Detector {
     fn check_group(&self, group: &ClientHostGroup<'_>) -> Vec<Finding> {
-        let intervals: Vec<(i64, i64)> = group
+        let measurable: Vec<&Exchange> = group
             .exchanges
+            .iter()
+            .copied()
+            .filter(|e| in_flight_known(e))
+            .collect();
+        let intervals: Vec<(i64, i64)> = measurable
             .iter()
             .map(|e| (e.start.micros(), e.end().micros()))
             .collect();
@@ -87,13 +114,13 @@ impl Detector {
         episodes
             .iter()
             .enumerate()
-            .map(|(rank, episode)| self.finding(group, episode, rank + 1, total))
+            .map(|(rank, episode)| self.finding(&measurable, episode, rank + 1, total))
             .collect()
     }
 
     fn finding(
         &self,
-        group: &ClientHostGroup<'_>,
+        measurable: &[&Exchange],
         episode: &Episode,
         rank: usize,
         total: usize,
@@ -101,7 +128,7 @@ impl Detector {
         let involved: Vec<&Exchange> = episode
             .members
             .iter()
-            .filter_map(|&i| group.exchanges.get(i).copied())
+            .filter_map(|&i| measurable.get(i).copied())
             .collect();
         let endpoints = count_endpoints(&involved);
         let peak_duration_us = peak_span(episode);
@@ -151,6 +178,20 @@ impl Detector {
         metrics.insert("burst_rank", json!(rank));
         metrics.insert("bursts_total", json!(total));
         finding
+    }
+}
+
+/// Returns whether an exchange can be placed among the requests in flight. An end
+/// without a duration says nothing about when the request was sent. A start without a
+/// duration counts as in flight for 0 ms, which only means something when the start
+/// is finer than a second: eleven calls logged in one second are a rate, not a burst.
+fn in_flight_known(exchange: &Exchange) -> bool {
+    match exchange.start_origin {
+        StartOrigin::EndWithoutDuration => false,
+        StartOrigin::EndMinusDuration => true,
+        StartOrigin::Recorded => {
+            exchange.duration_us.is_some() || exchange.precision != TimePrecision::Seconds
+        }
     }
 }
 
@@ -308,6 +349,68 @@ mod tests {
             exchange.start = exchange.start.saturating_add_micros(i as i64 * 1_000);
         }
         assert!(run(&finish(exchanges)).is_empty());
+    }
+
+    #[test]
+    fn end_without_duration_skipped() {
+        // Twelve log lines written in the same second: their starts are unknown.
+        let exchanges: Vec<Exchange> = (0..12)
+            .map(|i| {
+                exchange("GET", &format!("/api/v1/users/{i}"), 0)
+                    .coarse_log_line(i + 1)
+                    .build()
+            })
+            .collect();
+        assert!(run(&finish(exchanges)).is_empty());
+    }
+
+    #[test]
+    fn whole_second_starts_without_duration_skipped() {
+        // Apache `%t` without `%D`: twelve calls in one second may never have overlapped.
+        let exchanges: Vec<Exchange> = (0..12)
+            .map(|i| {
+                exchange("GET", &format!("/api/v1/users/{i}"), 0)
+                    .line(i as u64 + 1)
+                    .precision(TimePrecision::Seconds)
+                    .no_duration()
+                    .build()
+            })
+            .collect();
+        assert!(run(&finish(exchanges)).is_empty());
+    }
+
+    #[test]
+    fn end_minus_duration_counts() {
+        // Whole-second end times with logged durations: starts are reconstructed.
+        let exchanges: Vec<Exchange> = (0..12)
+            .map(|i| {
+                exchange("GET", &format!("/api/v1/users/{i}"), i * 10)
+                    .line(i as u64 + 1)
+                    .duration_ms(900)
+                    .precision(TimePrecision::Seconds)
+                    .start_origin(StartOrigin::EndMinusDuration)
+                    .build()
+            })
+            .collect();
+        let findings = run(&finish(exchanges));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].metrics["peak_in_flight"], json!(12));
+        assert_eq!(findings[0].confidence, Confidence::Low);
+    }
+
+    #[test]
+    fn needs_start_times() {
+        let rule = load().expect("embedded definition is valid");
+        let needs = rule.needs();
+        let requirements: Vec<Requirement> = needs.0.iter().map(|n| n.requirement).collect();
+        assert_eq!(
+            requirements,
+            [
+                Requirement::StartTimes,
+                Requirement::Durations,
+                Requirement::SubSecondTimes
+            ]
+        );
     }
 
     #[test]

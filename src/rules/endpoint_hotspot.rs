@@ -13,7 +13,7 @@ use serde_json::json;
 use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
 use super::profiles::Bucket;
 use super::window::{BucketKey, BucketResolver, count_between, round2, top_counts};
-use super::{ClientHostGroup, Confidence, Context, Finding, Rule};
+use super::{ClientHostGroup, Confidence, Context, Finding, Need, Needs, Requirement, Rule};
 use crate::model::{Endpoint, Exchange, Throttle};
 
 pub const NAME: &str = "endpoint-hotspot";
@@ -85,6 +85,14 @@ impl Rule for Detector {
             self.check_group(ctx, group, &mut findings);
         }
         findings
+    }
+
+    fn needs(&self) -> Needs {
+        Needs(vec![Need::new(
+            Requirement::QuotaHeaders,
+            "bucket limits come from vendor profiles alone, and on hosts without a \
+             profile only throttled buckets are reported",
+        )])
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`Context`] and returns [`Finding`]s. Thresholds, severities, fix texts and docs come
 //! from `rules/<name>.toml`, embedded in the binary at build time.
 
+pub mod capability;
 pub mod config;
 pub mod finding;
 pub mod profiles;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+pub use capability::{Capability, Limitation, Need, Needs, Requirement};
 pub use config::{RuleConfigError, RuleSpec};
 pub use finding::{Confidence, Evidence, Finding, Severity};
 pub use profiles::Profiles;
@@ -36,6 +38,12 @@ pub trait Rule: Send + Sync {
 
     /// Returns the findings of this rule over the whole run.
     fn check(&self, ctx: &Context<'_>) -> Vec<Finding>;
+
+    /// Returns what this rule needs from an input to judge it fully, so that reports
+    /// can say what an input cannot show. The default is nothing.
+    fn needs(&self) -> Needs {
+        Needs::default()
+    }
 }
 
 /// The public rule names, in cause order. They are the command-line and report
@@ -80,6 +88,7 @@ pub struct Context<'a> {
     pub exchanges: &'a [Exchange],
     pub profiles: &'a Profiles,
     groups: Vec<ClientHostGroup<'a>>,
+    capabilities: Vec<Capability>,
 }
 
 impl<'a> Context<'a> {
@@ -103,7 +112,22 @@ impl<'a> Context<'a> {
             exchanges,
             profiles,
             groups,
+            capabilities: capability::capabilities(exchanges),
         }
+    }
+
+    /// Returns what the API calls of input `input` can show, or `None` when it has no
+    /// API calls.
+    pub fn capability(&self, input: u32) -> Option<&Capability> {
+        self.capabilities
+            .binary_search_by_key(&input, |c| c.input)
+            .ok()
+            .and_then(|index| self.capabilities.get(index))
+    }
+
+    /// Capabilities of every input that has API calls, in input order.
+    pub fn capabilities(&self) -> &[Capability] {
+        &self.capabilities
     }
 
     /// API calls that reached the network, grouped by client and host. Cache hits and
@@ -122,6 +146,21 @@ pub fn run_rules(rules: &[Box<dyn Rule>], ctx: &Context<'_>) -> Vec<Finding> {
         .collect();
     findings.sort_by(Finding::report_order);
     findings
+}
+
+/// Returns what the enabled rules cannot judge on the run's inputs, in rule order.
+/// `input_paths` names the inputs by index.
+pub fn rule_limitations(
+    rules: &[Box<dyn Rule>],
+    ctx: &Context<'_>,
+    input_paths: &[&str],
+) -> Vec<Limitation> {
+    let needs: Vec<(&'static str, Needs)> = rules
+        .iter()
+        .filter(|rule| rule.spec().enabled)
+        .map(|rule| (rule.spec().name, rule.needs()))
+        .collect();
+    capability::limitations(&needs, ctx.capabilities(), input_paths)
 }
 
 #[cfg(test)]

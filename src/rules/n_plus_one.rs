@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
 use super::stats::millis_to_micros;
-use super::{ClientHostGroup, Confidence, Context, Finding, Rule};
+use super::{ClientHostGroup, Confidence, Context, Finding, Need, Needs, Requirement, Rule};
 use crate::model::Exchange;
 use crate::model::template::ID_PLACEHOLDER;
 use crate::model::time::format_duration_micros;
@@ -65,6 +65,13 @@ impl Rule for Detector {
             .iter()
             .flat_map(|group| self.check_group(group))
             .collect()
+    }
+
+    fn needs(&self) -> Needs {
+        Needs(vec![Need::new(
+            Requirement::ResponseBodies,
+            "item requests are tied to a list by time alone, with low confidence",
+        )])
     }
 }
 
@@ -389,6 +396,28 @@ mod tests {
             exchanges.push(exchange("GET", &path, 150 + i as i64 * step_ms).build());
         }
         exchanges
+    }
+
+    #[test]
+    fn coarse_log_items_fire_low() {
+        // A log: whole-second end times, no durations and no list body.
+        let ids = user_ids(25);
+        let exchanges: Vec<Exchange> = list_then_items(&ids, false, 200)
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let mut line = e.clone();
+                line.source.position = crate::model::Position::Line(i as u64 + 1);
+                line.precision = crate::model::TimePrecision::Seconds;
+                line.start_origin = crate::model::StartOrigin::EndWithoutDuration;
+                line.duration_us = None;
+                line
+            })
+            .collect();
+        let findings = run(&finish(exchanges));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].metrics["item_requests"], json!(25));
+        assert_eq!(findings[0].confidence, Confidence::Low);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
 use super::window::{BucketKey, BucketResolver, rate_per_s, round2};
-use super::{ClientHostGroup, Confidence, Context, Finding, Rule};
+use super::{ClientHostGroup, Confidence, Context, Finding, Need, Needs, Requirement, Rule};
 use crate::model::time::format_duration_micros;
 use crate::model::{Exchange, Quota, Throttle, TimePrecision};
 
@@ -73,6 +73,20 @@ impl Rule for Detector {
             self.check_group(ctx, group, &mut findings);
         }
         findings
+    }
+
+    fn needs(&self) -> Needs {
+        Needs(vec![
+            Need::new(
+                Requirement::QuotaHeaders,
+                "whether the client slowed down as its quota ran low cannot be seen, and \
+                 the rule cannot fire",
+            ),
+            Need::new(
+                Requirement::SubSecondTimes,
+                "request rates are measured over whole seconds, with low confidence",
+            ),
+        ])
     }
 }
 

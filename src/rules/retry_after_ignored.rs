@@ -5,6 +5,13 @@
 //! sweeps response arrivals and request starts in time order, O(n log n) per group.
 //! A request that was itself early and got a new wait continues the same finding, so
 //! a client that hammers through fifty 429s gets one finding, not fifty.
+//!
+//! Most access logs record no response headers, so the wait a 429 asked for is unknown.
+//! On a log in which no response carries Retry-After or quota headers, the rule infers
+//! a minimum wait (`inferred_min_wait_ms`). Retry-After counts whole seconds (RFC 9110
+//! section 10.2.3) and a throttling server rarely sends 0, so a request to the same
+//! bucket sooner than a second after the 429 was almost surely early.
+//! Such findings have low confidence and say that Retry-After was not logged.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -13,7 +20,7 @@ use serde_json::json;
 
 use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
 use super::window::{BucketKey, BucketResolver, MethodClass};
-use super::{ClientHostGroup, Confidence, Context, Finding, Rule};
+use super::{ClientHostGroup, Confidence, Context, Finding, Need, Needs, Requirement, Rule};
 use crate::model::time::format_duration_micros;
 use crate::model::{Exchange, Throttle, TimePrecision};
 
@@ -25,6 +32,9 @@ const DEFINITION: &str = include_str!("../../rules/retry-after-ignored.toml");
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
     pub tolerance_ms: i64,
+    /// Wait assumed after a throttled response on a log that records no Retry-After and
+    /// no quota headers, in milliseconds.
+    pub inferred_min_wait_ms: i64,
 }
 
 pub struct Detector {
@@ -41,6 +51,12 @@ pub fn load() -> Result<Box<dyn Rule>, RuleConfigError> {
             message: "invalid `tolerance_ms`: expected 0 or more milliseconds".to_string(),
         });
     }
+    if thresholds.inferred_min_wait_ms < 1 {
+        return Err(RuleConfigError {
+            file: file.to_string(),
+            message: "invalid `inferred_min_wait_ms`: expected 1 or more milliseconds".to_string(),
+        });
+    }
     Ok(Box::new(Detector { spec, thresholds }))
 }
 
@@ -55,6 +71,25 @@ impl Rule for Detector {
             self.check_group(ctx, group, &mut findings);
         }
         findings
+    }
+
+    fn needs(&self) -> Needs {
+        Needs(vec![
+            Need::new(
+                Requirement::WaitHeaders,
+                format!(
+                    "the wait after a 429 is inferred: a request to the same bucket within \
+                     {} ms is reported with low confidence, and later early requests are \
+                     missed",
+                    self.thresholds.inferred_min_wait_ms
+                ),
+            ),
+            Need::new(
+                Requirement::SubSecondTimes,
+                "a request less than a second early cannot be told from one on time, and \
+                 findings have low confidence",
+            ),
+        ])
     }
 }
 
@@ -84,7 +119,19 @@ impl Scope {
 #[derive(Clone, Copy)]
 struct Wait {
     allowed_us: i64,
+    /// A request that starts before this instant is early: the allowed time minus the
+    /// tolerance for a wait the server gave, the allowed time itself for an inferred one.
+    early_before_us: i64,
     source: usize,
+    inferred: bool,
+}
+
+/// The instant a response allowed the client to send again, in microseconds, and
+/// whether the wait was inferred because the input does not log Retry-After.
+#[derive(Clone, Copy)]
+struct Allowed {
+    at_us: i64,
+    inferred: bool,
 }
 
 /// Ignored waits that belong together: the responses that asked for them and the
@@ -120,20 +167,24 @@ impl Detector {
             .iter()
             .map(|e| bucket_scope(&mut resolver, e))
             .collect();
+        let allowed: Vec<Option<Allowed>> =
+            exchanges.iter().map(|e| self.allowed_at(ctx, e)).collect();
         let mut waits: Vec<(i64, usize, Scope)> = Vec::new();
         for (index, exchange) in exchanges.iter().enumerate() {
-            let Some(allowed) = wait_end(exchange) else {
+            let Some(allowed) = allowed[index] else {
                 continue;
             };
             let end = exchange.end().micros();
-            if allowed.micros().saturating_sub(end) <= tolerance_us {
+            if !allowed.inferred && allowed.at_us.saturating_sub(end) <= tolerance_us {
                 continue;
             }
             // Okta's concurrency 429 and a 429 without quota headers do not say which
-            // bucket is full, so the wait covers every request to the host.
-            let host_wide = token_wide
-                || exchange.signals.throttle == Some(Throttle::ConcurrencyLimit)
-                || (exchange.is_throttled() && exchange.signals.quota.is_none());
+            // bucket is full, so the wait covers every request to the host. An inferred
+            // wait stays on the bucket, because nothing at all is known about its scope.
+            let host_wide = !allowed.inferred
+                && (token_wide
+                    || exchange.signals.throttle == Some(Throttle::ConcurrencyLimit)
+                    || (exchange.is_throttled() && exchange.signals.quota.is_none()));
             let scope = if host_wide {
                 Scope::Host
             } else {
@@ -158,10 +209,16 @@ impl Detector {
             while let Some((end, source, scope)) = waits.get(next_wait)
                 && *end <= start
             {
-                let allowed_us = wait_end(exchanges[*source]).map_or(0, |t| t.micros());
+                let (allowed_us, early_before_us) = match allowed[*source] {
+                    Some(a) if a.inferred => (a.at_us, a.at_us),
+                    Some(a) => (a.at_us, a.at_us.saturating_sub(tolerance_us)),
+                    None => (0, 0),
+                };
                 let wait = Wait {
                     allowed_us,
+                    early_before_us,
                     source: *source,
+                    inferred: allowed[*source].is_some_and(|a| a.inferred),
                 };
                 match scope {
                     Scope::Host => replace_if_later(&mut host_wait, wait),
@@ -179,7 +236,10 @@ impl Detector {
             let Some(wait) = candidates
                 .into_iter()
                 .flatten()
-                .filter(|w| start < w.allowed_us.saturating_sub(tolerance_us))
+                // A response without a duration ends when it starts, so its own wait is
+                // already registered; only responses listed before it can have applied.
+                .filter(|w| w.source < index && start < w.early_before_us)
+                .filter(|w| !w.inferred || is_retry_after(exchanges[w.source], exchange))
                 .max_by_key(|w| w.allowed_us)
             else {
                 continue;
@@ -196,8 +256,30 @@ impl Detector {
         }
 
         for episode in &episodes {
-            out.push(self.finding(group, &scopes, &waits, episode));
+            out.push(self.finding(group, &scopes, &waits, &allowed, episode));
         }
+    }
+
+    /// Returns when `exchange` allowed the client to send again: from its Retry-After or
+    /// exhausted quota, else, for a throttled response in a log that records neither,
+    /// `inferred_min_wait_ms` after it.
+    fn allowed_at(&self, ctx: &Context<'_>, exchange: &Exchange) -> Option<Allowed> {
+        if let Some(at) = wait_end(exchange) {
+            return Some(Allowed {
+                at_us: at.micros(),
+                inferred: false,
+            });
+        }
+        let unlogged = ctx
+            .capability(exchange.source.input)
+            .is_some_and(|c| !c.shows_waits());
+        (exchange.is_throttled() && unlogged).then(|| Allowed {
+            at_us: exchange
+                .end()
+                .micros()
+                .saturating_add(self.thresholds.inferred_min_wait_ms.saturating_mul(1_000)),
+            inferred: true,
+        })
     }
 
     fn finding(
@@ -205,6 +287,7 @@ impl Detector {
         group: &ClientHostGroup<'_>,
         scopes: &[BucketKey],
         waits: &[(i64, usize, Scope)],
+        allowed: &[Option<Allowed>],
         episode: &Episode,
     ) -> Finding {
         let exchanges = &group.exchanges;
@@ -217,9 +300,12 @@ impl Detector {
                 || Scope::Bucket(scopes[first_source].clone()),
                 |(_, _, scope)| scope.clone(),
             );
-        let wait_us =
-            wait_end(source).map_or(0, |t| t.micros().saturating_sub(source.end().micros()));
-        let wait_kind = if source.signals.retry_after.is_some() {
+        let source_allowed = allowed.get(first_source).copied().flatten();
+        let inferred = source_allowed.is_some_and(|a| a.inferred);
+        let wait_us = source_allowed.map_or(0, |a| a.at_us.saturating_sub(source.end().micros()));
+        let wait_kind = if inferred {
+            "inferred"
+        } else if source.signals.retry_after.is_some() {
             "Retry-After"
         } else {
             "Reset with Remaining 0"
@@ -247,15 +333,47 @@ impl Detector {
         } else {
             format!("; {ignored} throttled responses in a row were not honoured")
         };
-        let message = format!(
-            "Sent {early_count} {requests} to {} before the server's wait had passed ({} early; \
-             tolerance {} ms): the {} response asked to wait {} ({wait_kind}){not_honoured}.",
-            scope.label(&group.host),
-            join_words(&early_list),
-            self.thresholds.tolerance_ms,
-            source.status,
-            format_duration_micros(wait_us),
-        );
+        let whole_seconds = episode
+            .sources
+            .iter()
+            .chain(episode.early.iter().map(|(i, _)| i))
+            .any(|i| exchanges[*i].precision == TimePrecision::Seconds);
+        let message = if inferred {
+            // Whole-second times cannot show how soon a request followed the 429.
+            let when = if whole_seconds {
+                "logged in the same second".to_string()
+            } else {
+                let mut sent_after: Vec<String> = episode
+                    .early
+                    .iter()
+                    .take(MAX_EARLY_LISTED)
+                    .map(|(_, us)| format_duration_micros(wait_us.saturating_sub(*us).max(0)))
+                    .collect();
+                if early_count > MAX_EARLY_LISTED {
+                    sent_after.push(format!("{} more", early_count - MAX_EARLY_LISTED));
+                }
+                format!("{} after it", join_words(&sent_after))
+            };
+            format!(
+                "Sent {early_count} {requests} to {} within {} of a {} response \
+                 ({when}){not_honoured}. Retry-After was not logged, so the server's wait \
+                 is unknown, but a throttling server rarely requests less than that.",
+                scope.label(&group.host),
+                format_duration_micros(wait_us),
+                source.status,
+            )
+        } else {
+            format!(
+                "Sent {early_count} {requests} to {} before the server's wait had passed \
+                 ({} early; tolerance {} ms): the {} response asked to wait {} \
+                 ({wait_kind}){not_honoured}.",
+                scope.label(&group.host),
+                join_words(&early_list),
+                self.thresholds.tolerance_ms,
+                source.status,
+                format_duration_micros(wait_us),
+            )
+        };
 
         let mut indices: Vec<usize> = episode
             .sources
@@ -270,9 +388,11 @@ impl Detector {
         finding.endpoint = Some(source.endpoint());
         // Second-precision times cannot show whether a request was a few hundred
         // milliseconds early.
-        if involved
-            .iter()
-            .any(|e| e.precision == TimePrecision::Seconds)
+        // An inferred wait is a guess about what the server would have asked for.
+        if inferred
+            || involved
+                .iter()
+                .any(|e| e.precision == TimePrecision::Seconds)
         {
             finding.confidence = Confidence::Low;
         }
@@ -291,6 +411,12 @@ impl Detector {
         metrics.insert("wait_source", json!(wait_kind));
         metrics.insert("scope", json!(scope.label(&group.host)));
         metrics.insert("tolerance_ms", json!(self.thresholds.tolerance_ms));
+        if inferred {
+            metrics.insert(
+                "inferred_min_wait_ms",
+                json!(self.thresholds.inferred_min_wait_ms),
+            );
+        }
         finding
     }
 }
@@ -316,6 +442,14 @@ fn wait_end(exchange: &Exchange) -> Option<crate::model::Timestamp> {
 
 /// Longest server-requested wait that the rule enforces: one day, in microseconds.
 const MAX_PLAUSIBLE_WAIT_US: i64 = 86_400 * 1_000_000;
+
+/// Returns whether `request` was surely sent after `throttled` had arrived, or is the
+/// same request sent again. Without a duration, a request logged in the same instant
+/// may have left before the 429 arrived: in a burst of different requests such a
+/// request is not a retry, but the same request sent twice is.
+fn is_retry_after(throttled: &Exchange, request: &Exchange) -> bool {
+    request.start > throttled.end() || request.request_hash == throttled.request_hash
+}
 
 fn replace_if_later(slot: &mut Option<Wait>, wait: Wait) {
     if slot.is_none_or(|current| wait.allowed_us > current.allowed_us) {
@@ -503,6 +637,113 @@ mod tests {
                 .build(),
         ]);
         assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn unlogged_retry_after_inferred() {
+        // A log without Retry-After: the retry in the same second as the 429 is early.
+        let findings = run(vec![
+            exchange("GET", ITEM, 0)
+                .coarse_log_line(1)
+                .throttled_429(None)
+                .build(),
+            exchange("GET", ITEM, 400).coarse_log_line(2).build(),
+        ]);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(f.confidence, Confidence::Low);
+        assert_eq!(f.metrics["wait_source"], json!("inferred"));
+        assert_eq!(f.metrics["inferred_min_wait_ms"], json!(1_000));
+        assert_eq!(f.metrics["early_requests"], json!(1));
+        assert!(f.message.contains("Retry-After was not logged"));
+        assert!(f.message.contains("within 1 s of a 429 response"));
+        assert!(f.message.contains("(logged in the same second)"));
+    }
+
+    #[test]
+    fn inferred_millisecond_gap_listed() {
+        // An nginx log with `$msec` and `$request_time` but no Retry-After column.
+        let findings = run(vec![
+            exchange("GET", ITEM, 0).line(1).throttled_429(None).build(),
+            exchange("GET", ITEM, 350).line(2).build(),
+        ]);
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.contains("(250 ms after it)"));
+        assert_eq!(findings[0].confidence, Confidence::Low);
+    }
+
+    #[test]
+    fn same_second_burst_not_inferred() {
+        // Other items of a burst logged in the 429's second may have left before it.
+        let findings = run(vec![
+            exchange("GET", "/v1/items/1", 0)
+                .coarse_log_line(1)
+                .throttled_429(None)
+                .build(),
+            exchange("GET", "/v1/items/2", 300)
+                .coarse_log_line(2)
+                .build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn unlogged_retry_next_second_quiet() {
+        let findings = run(vec![
+            exchange("GET", ITEM, 0)
+                .coarse_log_line(1)
+                .throttled_429(None)
+                .build(),
+            exchange("GET", ITEM, 1_000).coarse_log_line(2).build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn inferred_wait_keeps_bucket() {
+        // Without headers the bucket is unknown, so only the same bucket counts.
+        let findings = run(vec![
+            exchange("GET", ITEM, 0)
+                .coarse_log_line(1)
+                .throttled_429(None)
+                .build(),
+            exchange("GET", "/v1/orders", 0).coarse_log_line(2).build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn logged_headers_prevent_inference() {
+        // The log records quota headers, so a 429 without Retry-After requests no wait.
+        let findings = run(vec![
+            exchange("GET", "/v1/orders", 0)
+                .coarse_log_line(1)
+                .quota(100, 50, 30_000)
+                .build(),
+            exchange("GET", ITEM, 1_000)
+                .coarse_log_line(2)
+                .throttled_429(None)
+                .build(),
+            exchange("GET", ITEM, 1_000).coarse_log_line(3).build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn har_bare_429_not_inferred() {
+        // A HAR capture records every header: a 429 without Retry-After asked for none.
+        let findings = run(vec![
+            exchange("GET", ITEM, 0).throttled_429(None).build(),
+            exchange("GET", ITEM, 300).build(),
+        ]);
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn needs_wait_headers() {
+        let needs = load().expect("rule file is valid").needs();
+        assert_eq!(needs.0[0].requirement, Requirement::WaitHeaders);
+        assert!(needs.0[0].without.contains("within 1000 ms"));
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! The verdict comes from timestamps alone, so it is built on the gaps between one
 //! attempt's end and the next attempt's start. Constant gaps are a fixed delay, and
 //! gaps whose logarithm grows linearly are exponential. A low spread around that
-//! fitted curve means no jitter.
+//! fitted curve means no jitter. Whole-second timestamps (most access logs) hide jitter
+//! and every gap under a second, so on them only the verdicts the data can show stand:
+//! retries within the same second are immediate, and equal gaps of whole seconds are
+//! fixed. Growth shapes are not judged there, and the rule's limitations say so.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +17,9 @@ use serde_json::json;
 
 use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
 use super::stats::{linear_fit, median};
-use super::{ClientHostGroup, Confidence, Context, Finding, Rule, Severity};
+use super::{
+    ClientHostGroup, Confidence, Context, Finding, Need, Needs, Requirement, Rule, Severity,
+};
 use crate::model::time::format_duration_micros;
 use crate::model::{Exchange, Throttle, TimePrecision};
 
@@ -93,6 +98,15 @@ impl Rule for Detector {
             .iter()
             .flat_map(|group| self.check_group(group))
             .collect()
+    }
+
+    fn needs(&self) -> Needs {
+        Needs(vec![Need::new(
+            Requirement::SubSecondTimes,
+            "jitter and sub-second gaps are invisible: the backoff shape cannot be judged \
+             from whole-second timestamps, and only immediate and fixed retries are \
+             reported, with low confidence",
+        )])
     }
 }
 
@@ -198,6 +212,13 @@ impl Detector {
             .collect();
 
         let verdict = self.classify(&gaps_ms);
+        // One-second timestamps round every gap to whole seconds (give or take the
+        // durations), so growth and jitter cannot be distinguished from rounding. Only
+        // retries within the same second and exactly equal gaps are judged.
+        let whole_seconds = chain.iter().any(|e| e.precision == TimePrecision::Seconds);
+        if whole_seconds && !matches!(verdict, Verdict::Immediate | Verdict::Fixed) {
+            return None;
+        }
         let severity = match verdict {
             Verdict::Immediate | Verdict::Fixed | Verdict::Linear | Verdict::Shrinking => {
                 self.spec.severity
@@ -614,6 +635,68 @@ mod tests {
             exchange("GET", PATH, 2_400_000).build(),
         ];
         assert!(run(&finish(exchanges)).is_empty());
+    }
+
+    /// Builds a throttled request retried at each of `offsets_s` seconds, as lines of a
+    /// log with whole-second end times and no durations. The last attempt succeeds.
+    fn coarse_chain(offsets_s: &[i64]) -> Vec<Exchange> {
+        offsets_s
+            .iter()
+            .enumerate()
+            .map(|(i, offset)| {
+                let builder = exchange("GET", PATH, offset * 1_000).coarse_log_line(i as u64 + 1);
+                if i + 1 < offsets_s.len() {
+                    builder.throttled_429(None).build()
+                } else {
+                    builder.build()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_second_retries_immediate() {
+        let findings = run(&finish(coarse_chain(&[0, 0, 0, 0])));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].metrics["verdict"], json!("immediate"));
+        assert_eq!(findings[0].confidence, Confidence::Low);
+    }
+
+    #[test]
+    fn equal_second_gaps_fixed() {
+        let findings = run(&finish(coarse_chain(&[0, 2, 4, 6, 8])));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].metrics["verdict"], json!("fixed"));
+        assert_eq!(
+            findings[0].metrics["gaps_ms"],
+            json!([2000, 2000, 2000, 2000])
+        );
+        assert_eq!(findings[0].confidence, Confidence::Low);
+    }
+
+    #[test]
+    fn whole_second_doubling_not_judged() {
+        // Gaps of 1, 2, 4 and 8 s would be exponential without jitter on HAR timing.
+        let findings = run(&finish(coarse_chain(&[0, 1, 3, 7, 15])));
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn whole_second_growth_not_judged() {
+        let findings = run(&finish(coarse_chain(&[0, 1, 3, 6, 10])));
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn needs_sub_second_times() {
+        let needs = detector().needs();
+        assert_eq!(needs.0.len(), 1);
+        assert_eq!(needs.0[0].requirement, Requirement::SubSecondTimes);
+        assert!(
+            needs.0[0]
+                .without
+                .contains("cannot be judged from whole-second")
+        );
     }
 
     #[test]

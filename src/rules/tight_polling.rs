@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
 use super::stats::{median, median_absolute_deviation, millis_to_micros};
-use super::{ClientHostGroup, Confidence, Context, Finding, Rule};
+use super::{ClientHostGroup, Confidence, Context, Finding, Need, Needs, Requirement, Rule};
 use crate::model::time::format_duration_micros;
 use crate::model::{Exchange, TimePrecision};
 
@@ -79,6 +79,21 @@ impl Rule for Detector {
             .iter()
             .flat_map(|group| self.check_group(group))
             .collect()
+    }
+
+    fn needs(&self) -> Needs {
+        Needs(vec![
+            Need::new(
+                Requirement::SubSecondTimes,
+                "intervals under a second cannot be measured: polling faster than once a \
+                 second goes unreported, and slower polling has low confidence",
+            ),
+            Need::new(
+                Requirement::ResponseBodies,
+                "unchanged responses are recognised by equal status and size only, with \
+                 low confidence",
+            ),
+        ])
     }
 }
 
@@ -324,6 +339,35 @@ mod tests {
                     .build()
             })
             .collect()
+    }
+
+    #[test]
+    fn whole_second_polls_fire_low() {
+        // A log line every 2 s, no bodies: equal status and size stand in for them.
+        let exchanges: Vec<Exchange> = (0..30)
+            .map(|i| {
+                exchange("GET", "/v1/jobs/42/status", i * 2_000)
+                    .coarse_log_line(i as u64 + 1)
+                    .build()
+            })
+            .collect();
+        let findings = run(&finish(exchanges));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].metrics["median_interval_ms"], json!(2000.0));
+        assert_eq!(findings[0].confidence, Confidence::Low);
+    }
+
+    #[test]
+    fn sub_second_polls_hidden_by_seconds() {
+        // Two polls a second look like pairs sent together on a one-second log.
+        let exchanges: Vec<Exchange> = (0..60)
+            .map(|i| {
+                exchange("GET", "/v1/jobs/42/status", i * 500)
+                    .coarse_log_line(i as u64 + 1)
+                    .build()
+            })
+            .collect();
+        assert!(run(&finish(exchanges)).is_empty());
     }
 
     /// `count` offsets `interval_ms` apart, each moved by the next value of `jitter_ms`.
