@@ -12,6 +12,7 @@ pub mod apache;
 pub mod cloud;
 pub mod compiled;
 pub mod fields;
+pub mod json;
 pub mod nginx;
 pub mod proxy;
 pub mod record;
