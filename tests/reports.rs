@@ -33,6 +33,7 @@ fn input(path: &str, records: u64, cache_hits: u64) -> InputSummary {
         cache_hits,
         skipped: Vec::new(),
         skipped_total: 0,
+        not_access: 0,
         error: None,
     }
 }
@@ -180,6 +181,7 @@ fn busy_run() -> Analysis {
         cache_hits: 0,
         skipped: Vec::new(),
         skipped_total: 0,
+        not_access: 0,
         error: Some("captures/broken.har: invalid JSON at line 1, column 2".to_string()),
     };
 

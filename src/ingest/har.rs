@@ -8,11 +8,10 @@
 //! not JSON, or has no `log.entries`, is an error.
 
 mod body;
-mod convert;
+pub(crate) mod convert;
 mod entry;
 mod kind;
 mod timestamp;
-mod url;
 
 use std::borrow::Cow;
 use std::fmt;

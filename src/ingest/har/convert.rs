@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use super::body::{self, Fnv64};
+use super::body;
 use super::entry::{Entry, Header, Number, Response, Timings};
 use super::kind::{self, KindHints};
 use super::timestamp::parse_started;
-use super::url::{self, UrlProblem};
+use crate::ingest::common::hash::{self, Fnv64};
+use crate::ingest::common::url::{self, UrlProblem};
 use crate::model::template::template_path;
 use crate::model::{Exchange, Position, RateLimitSignals, Source, StartOrigin};
 
@@ -151,11 +152,11 @@ pub(super) fn to_exchange(
         request_hash: request_hash.finish(),
         status,
         response_size,
-        response_hash: response_text.map(body::hash_text),
+        response_hash: response_text.map(hash::hash_text),
         cache_hit: is_cache_hit(entry, status),
         kind,
         signals,
-        retry_attempt: retry_attempt(request_headers),
+        retry_attempt: retry_attempt(&header_pairs(request_headers)),
         listed_ids,
     })
 }
@@ -296,8 +297,8 @@ fn url_from_pseudo_headers(path: &str, headers: &[Header<'_>]) -> Option<String>
 }
 
 /// Reads the retry attempt a client announces in its request headers.
-fn retry_attempt(headers: &[Header<'_>]) -> Option<u32> {
-    for (name, value) in header_pairs(headers) {
+pub(crate) fn retry_attempt(headers: &[(&str, &str)]) -> Option<u32> {
+    for &(name, value) in headers {
         let attempt = if name.eq_ignore_ascii_case("x-okta-retry-count")
             || name.eq_ignore_ascii_case("retry-attempt")
             || name.eq_ignore_ascii_case("x-stainless-retry-count")

@@ -8,6 +8,9 @@
 //! that a chunk's starting state captures ([`LineParser::state_before`]), so a file can
 //! be split at newlines and parsed in parallel.
 
+pub mod detect;
+pub mod formats;
+pub mod read;
 pub mod record;
 
 use std::borrow::Cow;
