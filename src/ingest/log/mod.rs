@@ -18,6 +18,8 @@ use std::borrow::Cow;
 pub use record::{ClientKey, ConvertOptions, LogRecord, LoggedTime};
 
 /// Outcome of parsing one line.
+// Boxing the record would cost an allocation per line, which the parsers avoid.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum LineOutcome<'a> {
     /// An access entry.

@@ -118,11 +118,14 @@ impl Interner {
     }
 
     /// Returns the shared endpoint template of `path`, computing it once per path.
+    /// NOTE: the path cache grows with the distinct paths of a chunk; logs with unique
+    /// paths per line make it as large as the chunk's paths.
     fn template(&mut self, path: &str) -> Arc<str> {
         if let Some(shared) = self.templates.get(path) {
             return shared.clone();
         }
-        let shared: Arc<str> = Arc::from(template_path(path));
+        // Paths that differ only in ids share one template string.
+        let shared = self.intern(&template_path(path));
         self.templates.insert(Box::from(path), shared.clone());
         shared
     }
@@ -347,3 +350,6 @@ pub(crate) fn first_forwarded_hop(list: &str) -> Option<String> {
         .ok()
         .map(|address| address.to_string())
 }
+
+#[cfg(test)]
+mod tests;
