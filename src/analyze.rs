@@ -213,9 +213,9 @@ fn sort_inputs(files: &mut [PathBuf]) {
             .unwrap_or(&name);
         let (stem, number) = rotation(plain);
         let stem = stem.to_string();
-        // Higher numbers are older; the live file (no number) is newest.
-        let age = number.map_or(0, |n| u64::MAX - n);
-        (path.parent().map(Path::to_path_buf), stem, age)
+        // Higher numbers are older and sort first; the live file (no number) is newest.
+        let order = number.map_or(u64::MAX, |n| (u64::MAX - 1).saturating_sub(n));
+        (path.parent().map(Path::to_path_buf), stem, order)
     });
 }
 
@@ -310,5 +310,59 @@ fn summarize(exchanges: &[Exchange], inputs: &[InputSummary], findings: &[Findin
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         infos: count(Severity::Info),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_inputs_by_name() {
+        for name in [
+            "a.har",
+            "access.log",
+            "access.log.3",
+            "access.log.2.gz",
+            "error.log.zst",
+            "access",
+            "access_ssl",
+            "events.ndjson",
+            "events.jsonl",
+            "cf.json",
+        ] {
+            assert!(is_known_input(Path::new(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn other_files_not_inputs() {
+        for name in ["notes.txt", "README.md", "app.pid", "log"] {
+            assert!(!is_known_input(Path::new(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn rotated_sorted_oldest_first() {
+        let mut files: Vec<PathBuf> = [
+            "d/b.log",
+            "d/access.log",
+            "d/access.log.1",
+            "d/access.log.2.gz",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        sort_inputs(&mut files);
+        let names: Vec<&str> = files.iter().filter_map(|p| p.to_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "d/access.log.2.gz",
+                "d/access.log.1",
+                "d/access.log",
+                "d/b.log"
+            ]
+        );
     }
 }

@@ -114,27 +114,32 @@ fn read_log_input(
         FormatError::Invalid(message) => InputError::invalid(path, message),
     })?;
     let loaded = read_log(bytes, parser.as_ref(), input, &options.convert);
-
-    let non_blank = loaded.records + loaded.not_access + loaded.invalid;
-    if loaded.records == 0 || loaded.invalid * 2 > non_blank {
-        let hint = match detect(&bytes[..bytes.len().min(DETECT_BYTES)]) {
-            Ok(Detected::Log(guess)) if guess != name => {
-                format!("; it looks like --input-format {guess}")
-            }
-            Ok(Detected::Har) => "; it looks like --input-format har".to_string(),
-            Ok(Detected::Log(_)) => String::new(),
-            Err(error) => format!("; {error}"),
-        };
-        return Err(InputError::invalid(
-            path,
-            format!(
-                "not a {name} log: {} of {non_blank} non-blank lines are invalid and {} \
-                 parsed{hint}",
-                loaded.invalid, loaded.records
-            ),
-        ));
-    }
+    check_mostly_parsed(name, &loaded, bytes)
+        .map_err(|message| InputError::invalid(path, message))?;
     Ok(loaded)
+}
+
+/// Rejects a log that has no record, or in which more than half of the non-blank
+/// lines are invalid: it is almost certainly in another format, and reading the few
+/// lines that happen to parse would mislead. The message names the format that
+/// detection guesses.
+fn check_mostly_parsed(name: LogFormatName, loaded: &Loaded, bytes: &[u8]) -> Result<(), String> {
+    let non_blank = loaded.records + loaded.not_access + loaded.invalid;
+    if loaded.records > 0 && loaded.invalid * 2 <= non_blank {
+        return Ok(());
+    }
+    let hint = match detect(&bytes[..bytes.len().min(DETECT_BYTES)]) {
+        Ok(Detected::Log(guess)) if guess != name => {
+            format!("; it looks like --input-format {guess}")
+        }
+        Ok(Detected::Har) => "; it looks like --input-format har".to_string(),
+        Ok(Detected::Log(_)) => String::new(),
+        Err(error) => format!("; {error}"),
+    };
+    Err(format!(
+        "not a {name} log: {} of {non_blank} non-blank lines are invalid and {} parsed{hint}",
+        loaded.invalid, loaded.records
+    ))
 }
 
 fn read_raw(path: &Path) -> Result<Vec<u8>, InputError> {
@@ -227,6 +232,38 @@ mod tests {
     fn decompressed_size_capped() {
         let data = gzip(&[b'a'; 4096]);
         assert!(matches!(decompress(data, 100), Err(Decompress::TooLarge)));
+    }
+
+    fn counted(records: u64, invalid: u64) -> Loaded {
+        Loaded {
+            records,
+            invalid,
+            lines: records + invalid,
+            ..Loaded::default()
+        }
+    }
+
+    #[test]
+    fn mostly_invalid_log_rejected() {
+        let envoy = b"[2019-04-08T16:16:55.931Z] \"GET / HTTP/1.1\" 200 - 0 89 5 4 \"-\" \"-\" \"-\" \"-\" \"-\"\n";
+        let result = check_mostly_parsed(LogFormatName::Combined, &counted(1, 2), envoy);
+        let Err(message) = result else {
+            panic!("a mostly invalid log was accepted");
+        };
+        assert!(message.contains("not a combined log"), "{message}");
+        assert!(message.contains("2 of 3 non-blank lines"), "{message}");
+        assert!(message.contains("--input-format envoy"), "{message}");
+    }
+
+    #[test]
+    fn log_without_records_rejected() {
+        let result = check_mostly_parsed(LogFormatName::Iis, &counted(0, 0), b"#Version: 1.0\n");
+        assert!(result.is_err());
+    }
+
+    #[test]
+    fn half_invalid_log_accepted() {
+        assert!(check_mostly_parsed(LogFormatName::Combined, &counted(2, 2), b"").is_ok());
     }
 
     #[test]
