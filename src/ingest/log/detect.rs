@@ -56,9 +56,9 @@ pub enum DetectError {
 pub fn detect(sample: &[u8]) -> Result<Detected, DetectError> {
     let text = sample.strip_prefix(b"\xef\xbb\xbf").unwrap_or(sample);
     let lines = sample_lines(text);
-    let Some(first) = lines.first() else {
+    if lines.is_empty() {
         return Err(DetectError::Unrecognised);
-    };
+    }
 
     if let Some(found) = detect_json(text, &lines)? {
         return Ok(found);
@@ -76,7 +76,6 @@ pub fn detect(sample: &[u8]) -> Result<Detected, DetectError> {
             LogFormatName::Iis
         }));
     }
-    let _ = first;
     best_line_format(&lines)
         .map(Detected::Log)
         .ok_or(DetectError::Unrecognised)

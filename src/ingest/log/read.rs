@@ -81,11 +81,11 @@ fn chunk_bounds(bytes: &[u8], size: usize) -> Vec<(usize, usize)> {
     let mut start = 0;
     while start < bytes.len() {
         let wanted = start.saturating_add(size).min(bytes.len());
-        let end = match memchr::memchr(b'\n', &bytes[wanted.saturating_sub(1)..]) {
-            _ if wanted == bytes.len() => bytes.len(),
-            Some(offset) => wanted - 1 + offset + 1,
-            None => bytes.len(),
-        };
+        // The chunk ends after the first newline at or past `wanted - 1`, so a chunk
+        // is never empty.
+        let search_from = wanted - 1;
+        let end = memchr::memchr(b'\n', &bytes[search_from..])
+            .map_or(bytes.len(), |offset| search_from + offset + 1);
         bounds.push((start, end));
         start = end;
     }
@@ -113,14 +113,15 @@ fn parse_chunk(
     input: u32,
     options: &ConvertOptions,
 ) -> ChunkResult {
-    let mut state = parser.state_before(&bytes[..start]);
-    let mut interner = Interner::default();
     let mut result = ChunkResult::default();
-    let chunk = &bytes[start..end];
-    let chunk = chunk.strip_suffix(b"\n").unwrap_or(chunk);
     if start == end {
         return result;
     }
+    let mut state = parser.state_before(&bytes[..start]);
+    let mut interner = Interner::default();
+    // The terminator of the last line ends the chunk; it does not open another line.
+    let chunk = &bytes[start..end];
+    let chunk = chunk.strip_suffix(b"\n").unwrap_or(chunk);
     for (index, line) in chunk.split(|b| *b == b'\n').enumerate() {
         let index = index as u64;
         result.lines += 1;
