@@ -165,8 +165,8 @@ enum Decompress {
 }
 
 /// Decompresses gzip (every member, as `cat a.gz b.gz` produces) and zstd input,
-/// recognised by magic bytes; other input is returned as is. Compressed layers nest
-/// at most once.
+/// recognised by magic bytes; other input is returned as is. Only one layer of
+/// compression is removed.
 fn decompress(raw: Vec<u8>, max: u64) -> Result<Vec<u8>, Decompress> {
     let mut reader: Box<dyn Read + '_> = if raw.starts_with(GZIP_MAGIC) {
         Box::new(flate2::read::MultiGzDecoder::new(raw.as_slice()))

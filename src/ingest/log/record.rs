@@ -118,8 +118,8 @@ impl Interner {
     }
 
     /// Returns the shared endpoint template of `path`, computing it once per path.
-    /// NOTE: the path cache grows with the distinct paths of a chunk; logs with unique
-    /// paths per line make it as large as the chunk's paths.
+    /// NOTE: the path cache grows with every distinct path of a chunk, so a log with
+    /// a unique path per line keeps one entry per line.
     fn template(&mut self, path: &str) -> Arc<str> {
         if let Some(shared) = self.templates.get(path) {
             return shared.clone();
@@ -183,7 +183,7 @@ impl Interner {
         if record.throttle.is_some() {
             signals.throttle = record.throttle;
         }
-        // NOTE: nginx `limit_req` and `limit_conn` answer a bare 503 unless configured
+        // NOTE: nginx `limit_req` and `limit_conn` respond with a bare 503 unless configured
         // otherwise, but an overloaded upstream does too, so a 503 without Retry-After is
         // left unmarked as `from_response` decides.
 
@@ -333,9 +333,9 @@ fn client_key(record: &LogRecord<'_>, key: &ClientKey) -> String {
 }
 
 /// Returns the first hop of an `X-Forwarded-For` list when it is an IP address,
-/// without a port. Proxies append hops, so the first is the original client; `unknown`,
-/// `-` and obfuscated identifiers (RFC 7239 section 6.3) are not addresses and are
-/// skipped in favour of the peer address.
+/// without a port. Proxies append hops, so the first is the original client. Values
+/// such as `unknown`, `-` or obfuscated names are not addresses, so the caller falls
+/// back to the peer address.
 pub(crate) fn first_forwarded_hop(list: &str) -> Option<String> {
     let first = list.split(',').next()?.trim().trim_matches('"');
     if let Ok(address) = first.parse::<IpAddr>() {
