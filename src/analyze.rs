@@ -122,7 +122,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
 }
 
 /// Expands a quoted glob pattern (the shell expands unquoted ones). Returns `None` when
-/// the path holds no pattern characters, and an error when a pattern matches nothing.
+/// the path contains no pattern characters, and an error when a pattern matches nothing.
 fn expand_glob(path: &Path) -> Result<Option<Vec<PathBuf>>, InputError> {
     let text = path.to_string_lossy();
     if !text.contains(['*', '?', '[']) {

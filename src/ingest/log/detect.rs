@@ -2,7 +2,7 @@
 //!
 //! Structure decides first, because it is unambiguous: a JSON document with `log` is a
 //! HAR file, `#Version`/`#Fields` directives open a W3C extended log, and JSON lines
-//! are told apart by their keys. Line formats are then scored on up to
+//! are distinguished by their keys. Line formats are then scored on up to
 //! [`SAMPLE_LINES`] non-blank lines: each candidate's parser counts the lines it
 //! parses, and a candidate whose parser is not built yet is scored with a cheap
 //! signature of its layout instead. The highest score wins; ties go to the earlier
@@ -37,7 +37,7 @@ pub enum Detected {
     Log(LogFormatName),
 }
 
-/// Why an input was not taken as any format.
+/// Rejection of an input that is no supported format.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DetectError {
     #[error(

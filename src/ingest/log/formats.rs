@@ -84,7 +84,7 @@ pub struct FormatOptions {
     pub fields: Vec<(String, String)>,
 }
 
-/// Why no parser could be built for a format.
+/// Error from building a format's parser.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
     /// The format's parser is not part of this build yet.
