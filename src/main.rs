@@ -277,10 +277,10 @@ fn report_input_problems(analysis: &Analysis) {
             eprintln!("error: {error}");
         } else if input.skipped_total > 0 {
             eprintln!(
-                "warning: {}: {} of {} records skipped (first: {})",
+                "warning: {}: {} records or lines skipped, {} exchanges read (first: {})",
                 input.path,
                 input.skipped_total,
-                input.records,
+                input.exchanges,
                 input
                     .skipped
                     .first()

@@ -141,25 +141,31 @@ impl Interner {
         if method.is_empty() || method == "-" {
             return Err(Cow::Borrowed("the line logs no request method"));
         }
-        let method = method.to_ascii_uppercase();
+        // Most logs write methods in upper case already, so this rarely allocates.
+        let method: Cow<'_, str> = if method.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(method.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(method)
+        };
         let target = Target::parse(&method, record.target.trim())?;
 
-        let scheme = record
+        let scheme: Cow<'_, str> = record
             .scheme
             .as_deref()
             .map(|s| s.trim().to_ascii_lowercase())
             .filter(|s| !s.is_empty() && s != "-")
             .or_else(|| target.scheme.clone())
-            .unwrap_or_else(|| "-".to_string());
-        let host = record
+            .map_or(Cow::Borrowed("-"), Cow::Owned);
+        let host: Cow<'_, str> = record
             .host
             .as_deref()
             .map(str::trim)
             .filter(|h| !h.is_empty() && *h != "-")
             .and_then(|h| normalise_host(h, default_port(&scheme)))
             .or_else(|| target.host.clone())
-            .or_else(|| options.default_host.as_deref().map(str::to_string))
-            .unwrap_or_else(|| "-".to_string());
+            .map(Cow::Owned)
+            .or_else(|| options.default_host.as_deref().map(Cow::Borrowed))
+            .unwrap_or(Cow::Borrowed("-"));
 
         let (start, start_origin) = match (record.logged_time, record.duration_us) {
             (LoggedTime::Start, _) => (record.time, StartOrigin::Recorded),
@@ -293,20 +299,21 @@ fn default_port(scheme: &str) -> &'static str {
 }
 
 /// Returns the client key of a record; `-` when the chosen field is not logged.
-fn client_key(record: &LogRecord<'_>, key: &ClientKey) -> String {
+fn client_key<'r>(record: &'r LogRecord<'_>, key: &ClientKey) -> Cow<'r, str> {
     let peer = || {
         record
             .client_addr
             .as_deref()
             .map(str::trim)
             .filter(|a| !a.is_empty() && *a != "-")
-            .map(str::to_string)
+            .map(Cow::Borrowed)
     };
     let value = match key {
         ClientKey::Auto | ClientKey::Xff => record
             .forwarded_for
             .as_deref()
             .and_then(first_forwarded_hop)
+            .map(Cow::Owned)
             .or_else(peer),
         ClientKey::Ip => peer(),
         ClientKey::UserAgent => record
@@ -314,7 +321,7 @@ fn client_key(record: &LogRecord<'_>, key: &ClientKey) -> String {
             .as_deref()
             .map(str::trim)
             .filter(|ua| !ua.is_empty() && *ua != "-")
-            .map(str::to_string),
+            .map(Cow::Borrowed),
         ClientKey::Field(name) => record
             .fields
             .iter()
@@ -327,9 +334,9 @@ fn client_key(record: &LogRecord<'_>, key: &ClientKey) -> String {
             })
             .map(|(_, value)| value.trim())
             .filter(|v| !v.is_empty() && *v != "-")
-            .map(str::to_string),
+            .map(Cow::Borrowed),
     };
-    value.unwrap_or_else(|| "-".to_string())
+    value.unwrap_or(Cow::Borrowed("-"))
 }
 
 /// Returns the first hop of an `X-Forwarded-For` list when it is an IP address,
