@@ -234,3 +234,18 @@ fn field_option_needs_equals() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("NAME=FIELD"), "stderr: {stderr}");
 }
+
+#[test]
+fn broken_har_keeps_har_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("broken.har");
+    std::fs::write(&path, "not json at all\n").expect("write");
+    let output = ratelint()
+        .arg("analyze")
+        .arg(&path)
+        .output()
+        .expect("ratelint runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid HAR"), "stderr: {stderr}");
+}

@@ -85,8 +85,13 @@ pub fn read_input(
     let format = match options.format {
         FormatChoice::Har => Detected::Har,
         FormatChoice::Log(name) => Detected::Log(name),
-        FormatChoice::Auto => detect(&bytes[..bytes.len().min(DETECT_BYTES)])
-            .map_err(|error| InputError::invalid(path, error.to_string()))?,
+        FormatChoice::Auto => match detect(&bytes[..bytes.len().min(DETECT_BYTES)]) {
+            Ok(found) => found,
+            // A broken `.har` file gets the HAR reader's error, which says where the
+            // JSON breaks, instead of a generic "not recognised".
+            Err(_) if has_har_name(path) => Detected::Har,
+            Err(error) => return Err(InputError::invalid(path, error.to_string())),
+        },
     };
     match format {
         Detected::Har => {
@@ -190,6 +195,19 @@ fn decompress(raw: Vec<u8>, max: u64) -> Result<Vec<u8>, Decompress> {
     Ok(out)
 }
 
+/// Checks for a `.har` name, also under a `.gz` or `.zst` suffix.
+fn has_har_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let name = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(&name);
+    name.ends_with(".har")
+}
+
 /// Names the client of a HAR capture after its file, because one capture is one client.
 fn client_name(path: &Path) -> Arc<str> {
     if is_stdin(path) {
@@ -264,6 +282,14 @@ mod tests {
     #[test]
     fn half_invalid_log_accepted() {
         assert!(check_mostly_parsed(LogFormatName::Combined, &counted(2, 2), b"").is_ok());
+    }
+
+    #[test]
+    fn har_names_recognised() {
+        assert!(has_har_name(Path::new("dir/Capture.HAR")));
+        assert!(has_har_name(Path::new("capture.har.gz")));
+        assert!(!has_har_name(Path::new("access.log")));
+        assert!(!has_har_name(Path::new("-")));
     }
 
     #[test]
