@@ -8,7 +8,7 @@
 //! not JSON, or has no `log.entries`, is an error.
 
 mod body;
-pub(crate) mod convert;
+mod convert;
 mod entry;
 mod kind;
 mod timestamp;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::ingest::common::hash::Fnv64;
 use crate::ingest::common::kind::from_extension;
+use crate::ingest::common::retry::retry_attempt;
 use crate::ingest::common::url::{normalise_host, query_keys, split_url};
-use crate::ingest::har::convert::retry_attempt;
 use crate::model::template::template_path;
 use crate::model::{
     Exchange, RateLimitSignals, ResourceKind, Source, StartOrigin, Throttle, TimePrecision,
