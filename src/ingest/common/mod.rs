@@ -1,6 +1,6 @@
 //! Code shared by the HAR and access-log readers: URL splitting, hashing, the
-//! extension-based resource kind and retry-attempt headers, so that both turn the same request into the same
-//! exchange fields.
+//! extension-based resource kind and the retry-attempt headers. Both readers use it so
+//! that the same request becomes the same exchange fields whichever input it came from.
 
 pub(crate) mod hash;
 pub(crate) mod kind;
