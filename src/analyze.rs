@@ -1,12 +1,11 @@
 //! The analyze pipeline: inputs -> exchanges -> findings, plus the figures reports show.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
 use rayon::prelude::*;
 use serde::Serialize;
+use std::path::{Path, PathBuf};
 
-use crate::ingest::{self, InputError, InputFormat, Skipped};
+use crate::ingest::input::{InputOptions, is_stdin, read_input};
+use crate::ingest::{InputError, InputFormat, Skipped};
 use crate::model::overview::{EndpointStats, endpoint_overview};
 use crate::model::{self, Exchange, Position, Source, Timestamp};
 use crate::rules::{self, Context, Finding, Limitation, Profiles, Rule, Severity};
@@ -16,7 +15,8 @@ use crate::rules::{self, Context, Finding, Limitation, Profiles, Rule, Severity}
 pub struct InputSummary {
     /// The path as given on the command line or found in a directory.
     pub path: String,
-    /// `None` when the file could not be read at all.
+    /// Format the input was read as (detected or given); `None` when the file could
+    /// not be read at all.
     pub format: Option<InputFormat>,
     /// Records (HAR entries, log lines) found in the input.
     pub records: u64,
@@ -27,6 +27,9 @@ pub struct InputSummary {
     /// Records that could not be used, with the reason; may list only the first few.
     pub skipped: Vec<Skipped>,
     pub skipped_total: u64,
+    /// Log lines that the format writes besides access entries (W3C directives,
+    /// startup messages), which are not errors.
+    pub not_access: u64,
     /// Reason the input could not be read, when it could not.
     pub error: Option<String>,
 }
@@ -91,43 +94,34 @@ impl Analysis {
 /// An input named on the command line, or found in a directory, ready to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InputPath {
+    /// A file, or `-` for standard input.
     File(PathBuf),
     /// A path that could not be opened, with the reason; it is reported like an
     /// unreadable file so that the other inputs are still analyzed.
-    Unreadable {
-        path: PathBuf,
-        reason: String,
-    },
+    Unreadable { path: PathBuf, reason: String },
 }
 
-/// Expands files and directories into the list of inputs, sorted for stable output.
-/// Directories are walked recursively and only files with a known extension are taken
-/// from them; a file named explicitly is always taken. A path named twice, directly or
+/// Expands files, directories, `-` (standard input) and glob patterns into the list of
+/// inputs. A file named explicitly is always taken; directories are walked recursively
+/// for files that [`is_known_input`] accepts. Files found by a directory or a pattern
+/// are sorted by name, with rotated logs oldest first. A path named twice, directly or
 /// through a directory, is read once. A path that cannot be opened becomes an
 /// [`InputPath::Unreadable`] entry instead of stopping the run.
 pub fn collect_inputs(paths: &[PathBuf]) -> Vec<InputPath> {
     let mut inputs = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for path in paths {
+        if is_stdin(path) {
+            inputs.push(InputPath::File(path.clone()));
+            continue;
+        }
         let mut found = Vec::new();
-        let listed = match std::fs::metadata(path) {
-            Ok(metadata) if metadata.is_dir() => walk_directory(path, &mut found),
-            Ok(_) => {
-                found.push(path.clone());
-                Ok(())
-            }
-            Err(source) => Err(InputError::Io {
-                path: path.clone(),
-                source,
-            }),
-        };
-        if let Err(error) = listed {
+        if let Err(error) = expand_path(path, &mut found) {
             inputs.push(InputPath::Unreadable {
                 path: path.clone(),
                 reason: error.to_string(),
             });
         }
-        found.sort();
         for file in found {
             let identity = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
             if seen.insert(identity) {
@@ -136,6 +130,57 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Vec<InputPath> {
         }
     }
     inputs
+}
+
+/// Adds the files that one command-line path names: itself, the files of a directory,
+/// or the matches of a glob pattern.
+fn expand_path(path: &Path, found: &mut Vec<PathBuf>) -> Result<(), InputError> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(source) => {
+            return match expand_glob(path)? {
+                Some(mut matched) => {
+                    sort_inputs(&mut matched);
+                    found.extend(matched);
+                    Ok(())
+                }
+                None => Err(InputError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }),
+            };
+        }
+    };
+    if metadata.is_dir() {
+        walk_directory(path, found)?;
+        sort_inputs(found);
+    } else {
+        found.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+/// Expands a quoted glob pattern (the shell expands unquoted ones). Returns `None` when
+/// the path contains no pattern characters, and an error when a pattern matches nothing.
+fn expand_glob(path: &Path) -> Result<Option<Vec<PathBuf>>, InputError> {
+    let text = path.to_string_lossy();
+    if !text.contains(['*', '?', '[']) {
+        return Ok(None);
+    }
+    let invalid = |message: String| InputError::invalid(path, message);
+    let entries =
+        glob::glob(&text).map_err(|error| invalid(format!("invalid glob pattern: {error}")))?;
+    let mut matched = Vec::new();
+    for entry in entries {
+        let found = entry.map_err(|error| invalid(format!("cannot read a match: {error}")))?;
+        if found.is_file() {
+            matched.push(found);
+        }
+    }
+    if matched.is_empty() {
+        return Err(invalid("the pattern matches no file".to_string()));
+    }
+    Ok(Some(matched))
 }
 
 fn walk_directory(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
@@ -156,27 +201,78 @@ fn walk_directory(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError
     Ok(())
 }
 
-fn is_known_input(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("har"))
+/// Decides whether a file found in a directory is an input: by name only, so that a
+/// walk never opens unrelated files. Taken are `*.har`, `*.log`, rotated `*.log.N`,
+/// compressed `*.gz` and `*.zst`, names starting with `access`, and JSON lines
+/// (`*.json`, `*.ndjson`, `*.jsonl`). Other files are skipped even when their content
+/// is a log; name them explicitly to read them.
+pub fn is_known_input(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let name = name.to_ascii_lowercase();
+    let (stem, _) = rotation(&name);
+    let stem = stem
+        .strip_suffix(".gz")
+        .or_else(|| stem.strip_suffix(".zst"))
+        .unwrap_or(stem);
+    let (stem, _) = rotation(stem);
+    name.ends_with(".gz")
+        || name.ends_with(".zst")
+        || name.starts_with("access")
+        || [".har", ".log", ".json", ".ndjson", ".jsonl"]
+            .iter()
+            .any(|extension| stem.ends_with(extension))
+}
+
+/// Splits a rotation suffix off a file name: `access.log.2.gz` gives
+/// (`access.log`, Some(2)) once the compression suffix is removed by the caller.
+fn rotation(name: &str) -> (&str, Option<u64>) {
+    match name.rsplit_once('.') {
+        Some((stem, number))
+            if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (stem, number.parse().ok())
+        }
+        _ => (name, None),
+    }
+}
+
+/// Sorts by name, except that rotated copies of one log come oldest first: logrotate
+/// numbers the newest copy `.1`, so `access.log.2.gz`, `access.log.1`, `access.log`.
+fn sort_inputs(files: &mut [PathBuf]) {
+    files.sort_by_cached_key(|path| {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let plain = name
+            .strip_suffix(".gz")
+            .or_else(|| name.strip_suffix(".zst"))
+            .unwrap_or(&name);
+        let (stem, number) = rotation(plain);
+        let stem = stem.to_string();
+        // Higher numbers are older and sort first; the live file (no number) is newest.
+        let order = number.map_or(u64::MAX, |n| (u64::MAX - 1).saturating_sub(n));
+        (path.parent().map(Path::to_path_buf), stem, order)
+    });
 }
 
 /// Reads every input, in parallel, and returns the exchanges of all of them sorted by
-/// start time together with a summary per input. A file that cannot be read is
+/// start time together with a summary per input. An input that cannot be read is
 /// reported in its summary and does not stop the run.
-pub fn load_inputs(inputs: &[InputPath]) -> (Vec<Exchange>, Vec<InputSummary>) {
+pub fn load_inputs(
+    inputs: &[InputPath],
+    options: &InputOptions,
+) -> (Vec<Exchange>, Vec<InputSummary>) {
     let loaded: Vec<_> = inputs
         .par_iter()
         .enumerate()
         .map(|(index, input)| match input {
-            InputPath::File(path) => {
-                let client: Arc<str> = client_name(path).into();
-                (
-                    path,
-                    ingest::har::read_har(path, index as u32, client).map_err(|e| e.to_string()),
-                )
-            }
+            InputPath::File(path) => (
+                path,
+                read_input(path, index as u32, options).map_err(|e| e.to_string()),
+            ),
             InputPath::Unreadable { path, reason } => (path, Err(reason.clone())),
         })
         .collect();
@@ -186,15 +282,16 @@ pub fn load_inputs(inputs: &[InputPath]) -> (Vec<Exchange>, Vec<InputSummary>) {
     for (path, result) in loaded {
         let display = path.display().to_string();
         match result {
-            Ok(loaded) => {
+            Ok((format, loaded)) => {
                 summaries.push(InputSummary {
                     path: display,
-                    format: Some(InputFormat::Har),
+                    format: Some(format),
                     records: loaded.records,
                     exchanges: loaded.exchanges.len() as u64,
                     cache_hits: loaded.cache_hits,
                     skipped: loaded.skipped,
                     skipped_total: loaded.skipped_total,
+                    not_access: loaded.not_access,
                     error: None,
                 });
                 exchanges.extend(loaded.exchanges);
@@ -207,19 +304,13 @@ pub fn load_inputs(inputs: &[InputPath]) -> (Vec<Exchange>, Vec<InputSummary>) {
                 cache_hits: 0,
                 skipped: Vec::new(),
                 skipped_total: 0,
+                not_access: 0,
                 error: Some(error),
             }),
         }
     }
     model::sort_exchanges(&mut exchanges);
     (exchanges, summaries)
-}
-
-/// Names the client of a HAR capture after its path as given, because one capture is
-/// one client. The whole path keeps two captures with the same file name apart, as
-/// Playwright and Polly.js name every recording `recording.har`.
-fn client_name(path: &Path) -> String {
-    path.display().to_string()
 }
 
 /// Runs the rules over loaded exchanges and assembles the analysis.
@@ -276,5 +367,59 @@ fn summarize(exchanges: &[Exchange], inputs: &[InputSummary], findings: &[Findin
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         infos: count(Severity::Info),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_inputs_by_name() {
+        for name in [
+            "a.har",
+            "access.log",
+            "access.log.3",
+            "access.log.2.gz",
+            "error.log.zst",
+            "access",
+            "access_ssl",
+            "events.ndjson",
+            "events.jsonl",
+            "cf.json",
+        ] {
+            assert!(is_known_input(Path::new(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn other_files_not_inputs() {
+        for name in ["notes.txt", "README.md", "app.pid", "log"] {
+            assert!(!is_known_input(Path::new(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn rotated_sorted_oldest_first() {
+        let mut files: Vec<PathBuf> = [
+            "d/b.log",
+            "d/access.log",
+            "d/access.log.1",
+            "d/access.log.2.gz",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        sort_inputs(&mut files);
+        let names: Vec<&str> = files.iter().filter_map(|p| p.to_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "d/access.log.2.gz",
+                "d/access.log.1",
+                "d/access.log",
+                "d/b.log"
+            ]
+        );
     }
 }

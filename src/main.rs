@@ -8,6 +8,9 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use ratelint::analyze::{self, Analysis, InputPath};
+use ratelint::ingest::input::{FormatChoice, InputOptions};
+use ratelint::ingest::log::formats::{FormatOptions, LogFormatName};
+use ratelint::ingest::log::{ClientKey, ConvertOptions};
 use ratelint::report::{self, Format, ReportOptions};
 use ratelint::rules::{self, Profiles, Rule, Severity};
 
@@ -22,7 +25,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Analyze HAR captures and report rate-limit anti-patterns.
+    /// Analyze HAR captures and access logs and report rate-limit anti-patterns.
     Analyze(AnalyzeArgs),
     /// List the rules.
     Rules,
@@ -36,10 +39,32 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct AnalyzeArgs {
-    /// HAR files or directories to analyze. Directories are searched recursively for
-    /// `*.har` files.
+    /// HAR files, access logs, directories, quoted glob patterns, or `-` for standard
+    /// input. Directories are searched recursively for `*.har`, `*.log`, `*.log.N`,
+    /// `*.gz`, `*.zst`, `access*`, `*.json`, `*.ndjson` and `*.jsonl` files. gzip and
+    /// zstd input is decompressed.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
+
+    /// Format of the inputs; `auto` detects it per file from its first lines.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto, value_name = "FORMAT")]
+    input_format: InputFormatArg,
+
+    /// nginx `log_format` or Apache `LogFormat` string, with `--input-format nginx` or
+    /// `apache`.
+    #[arg(long, value_name = "STRING")]
+    log_format: Option<String>,
+
+    /// Maps a record field to a JSON key for `--input-format json`, e.g.
+    /// `--field status=resp.code`. Repeatable.
+    #[arg(long = "field", value_name = "NAME=FIELD", value_parser = parse_field)]
+    fields: Vec<(String, String)>,
+
+    /// How to identify the client of a log line: `ip` (peer address), `xff` (first
+    /// X-Forwarded-For address, else the peer), `user-agent`, or `field:NAME`. Default:
+    /// the first X-Forwarded-For address when logged, else the peer address.
+    #[arg(long, value_name = "KEY", value_parser = parse_client_key)]
+    client_key: Option<ClientKey>,
 
     /// Report format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
@@ -52,6 +77,74 @@ struct AnalyzeArgs {
     /// Exit with code 1 when a finding of this severity or higher is reported.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
+}
+
+/// `--input-format` values: `auto`, `har`, or an access-log format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum InputFormatArg {
+    Auto,
+    Har,
+    Nginx,
+    Apache,
+    Common,
+    Combined,
+    NginxIngress,
+    AwsAlb,
+    AwsElb,
+    Cloudfront,
+    Iis,
+    Caddy,
+    Envoy,
+    Haproxy,
+    Cloudflare,
+    Json,
+}
+
+impl InputFormatArg {
+    fn choice(self) -> FormatChoice {
+        let log = |name| FormatChoice::Log(name);
+        match self {
+            InputFormatArg::Auto => FormatChoice::Auto,
+            InputFormatArg::Har => FormatChoice::Har,
+            InputFormatArg::Nginx => log(LogFormatName::Nginx),
+            InputFormatArg::Apache => log(LogFormatName::Apache),
+            InputFormatArg::Common => log(LogFormatName::Common),
+            InputFormatArg::Combined => log(LogFormatName::Combined),
+            InputFormatArg::NginxIngress => log(LogFormatName::NginxIngress),
+            InputFormatArg::AwsAlb => log(LogFormatName::AwsAlb),
+            InputFormatArg::AwsElb => log(LogFormatName::AwsElb),
+            InputFormatArg::Cloudfront => log(LogFormatName::Cloudfront),
+            InputFormatArg::Iis => log(LogFormatName::Iis),
+            InputFormatArg::Caddy => log(LogFormatName::Caddy),
+            InputFormatArg::Envoy => log(LogFormatName::Envoy),
+            InputFormatArg::Haproxy => log(LogFormatName::Haproxy),
+            InputFormatArg::Cloudflare => log(LogFormatName::Cloudflare),
+            InputFormatArg::Json => log(LogFormatName::Json),
+        }
+    }
+}
+
+fn parse_field(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((name, field)) if !name.trim().is_empty() && !field.trim().is_empty() => {
+            Ok((name.trim().to_string(), field.trim().to_string()))
+        }
+        _ => Err(format!("expected NAME=FIELD, got `{value}`")),
+    }
+}
+
+fn parse_client_key(value: &str) -> Result<ClientKey, String> {
+    match value {
+        "ip" => Ok(ClientKey::Ip),
+        "xff" => Ok(ClientKey::Xff),
+        "user-agent" => Ok(ClientKey::UserAgent),
+        _ => match value.strip_prefix("field:") {
+            Some(name) if !name.is_empty() => Ok(ClientKey::Field(name.to_string())),
+            _ => Err(format!(
+                "expected ip, xff, user-agent or field:NAME, got `{value}`"
+            )),
+        },
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -119,7 +212,8 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
     let files = analyze::collect_inputs(&args.inputs);
     if files.is_empty() {
         bail!(
-            "no HAR files found in {}; give .har files or directories that contain them",
+            "no HAR files or access logs found in {}; give them or directories that contain \
+             them",
             args.inputs
                 .iter()
                 .map(|p| p.display().to_string())
@@ -131,7 +225,27 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
         reject_output_over_input(output, &files)?;
     }
 
-    let (exchanges, inputs) = analyze::load_inputs(&files);
+    if args.log_format.is_some()
+        && !matches!(
+            args.input_format,
+            InputFormatArg::Nginx | InputFormatArg::Apache
+        )
+    {
+        bail!("--log-format needs --input-format nginx or --input-format apache");
+    }
+    let options = InputOptions {
+        format: args.input_format.choice(),
+        format_options: FormatOptions {
+            log_format: args.log_format.clone(),
+            fields: args.fields.clone(),
+        },
+        convert: ConvertOptions {
+            client_key: args.client_key.clone().unwrap_or_default(),
+            default_host: None,
+        },
+        ..InputOptions::default()
+    };
+    let (exchanges, inputs) = analyze::load_inputs(&files, &options);
     let analysis = analyze::analyze_exchanges(&exchanges, inputs, &rules, &profiles);
     report_input_problems(&analysis);
 
@@ -168,10 +282,10 @@ fn report_input_problems(analysis: &Analysis) {
             eprintln!("error: {error}");
         } else if input.skipped_total > 0 {
             eprintln!(
-                "warning: {}: {} of {} entries skipped (first: {})",
+                "warning: {}: {} records or lines skipped, {} exchanges read (first: {})",
                 input.path,
                 input.skipped_total,
-                input.records,
+                input.exchanges,
                 input
                     .skipped
                     .first()

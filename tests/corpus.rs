@@ -1,4 +1,4 @@
-//! Reads the real captures of the corpus (set `RATELINT_CORPUS` to its folder).
+//! Reads the real captures and logs of the corpus (set `RATELINT_CORPUS` to its folder).
 //!
 //! Every test is ignored by default because the corpus is not part of the repository.
 //! Run them with `RATELINT_CORPUS=/path/to/corpus cargo test --test corpus -- --ignored`.
@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ratelint::ingest::har::read_har;
-use ratelint::ingest::{InputError, Loaded};
+use ratelint::ingest::input::{InputOptions, read_input};
+use ratelint::ingest::log::formats::LogFormatName;
+use ratelint::ingest::{InputError, InputFormat, Loaded};
 use ratelint::model::{Position, ResourceKind, TimePrecision};
 
 fn corpus_har_dir() -> PathBuf {
@@ -343,4 +345,166 @@ fn status_suite_keeps_every_status() {
     assert_eq!(count(429), 11);
     assert_eq!(count(503), 11);
     assert_eq!(count(0), 11);
+}
+
+fn corpus_logs_dir() -> PathBuf {
+    let Some(root) = std::env::var_os("RATELINT_CORPUS") else {
+        panic!("RATELINT_CORPUS is not set: set it to the corpus folder that contains logs/");
+    };
+    let dir = PathBuf::from(root).join("logs");
+    assert!(
+        dir.is_dir(),
+        "RATELINT_CORPUS must contain a logs/ folder; {} does not exist",
+        dir.display()
+    );
+    dir
+}
+
+/// What reading a corpus log must give.
+enum Expect {
+    /// Detected as this format, and read.
+    Format(LogFormatName),
+    /// Rejected with a message containing this text.
+    Rejected(&'static str),
+}
+
+/// Every corpus log with its expected outcome and its number of lines.
+const LOGS: &[(&str, Expect, u64)] = &[
+    (
+        "beats_application-lb-http.log",
+        Expect::Format(LogFormatName::AwsAlb),
+        11,
+    ),
+    (
+        "beats_elb-http.log",
+        Expect::Format(LogFormatName::AwsElb),
+        6,
+    ),
+    ("beats_envoy.log", Expect::Format(LogFormatName::Envoy), 4),
+    (
+        "beats_ingress_controller_test.log",
+        Expect::Format(LogFormatName::NginxIngress),
+        29,
+    ),
+    (
+        "beats_test-iis-7.5.log",
+        Expect::Format(LogFormatName::Iis),
+        8,
+    ),
+    (
+        "elastic-examples_apache_logs",
+        Expect::Format(LogFormatName::Combined),
+        10_000,
+    ),
+    (
+        "integrations_test-cloudfront.log",
+        Expect::Format(LogFormatName::Cloudfront),
+        16,
+    ),
+    (
+        "integrations_test-okta-system-events.log",
+        Expect::Rejected("Okta System Log export (events, not HTTP requests)"),
+        24,
+    ),
+    (
+        "lnav_logfile_access_log.0",
+        Expect::Format(LogFormatName::Combined),
+        3,
+    ),
+    (
+        "lnav_logfile_bad_access_log.0",
+        Expect::Format(LogFormatName::Combined),
+        3,
+    ),
+    (
+        "lnav_logfile_caddy_log.0",
+        Expect::Format(LogFormatName::Caddy),
+        39,
+    ),
+    (
+        "lnav_logfile_cloudflare.json",
+        Expect::Format(LogFormatName::Cloudflare),
+        1,
+    ),
+    (
+        "lnav_logfile_haproxy.0",
+        Expect::Format(LogFormatName::Haproxy),
+        17,
+    ),
+    (
+        "lnav_logfile_invalid_utf8.0",
+        Expect::Rejected("not a recognised access log or HAR file"),
+        6,
+    ),
+    (
+        "lnav_logfile_w3c_big.0",
+        Expect::Format(LogFormatName::Iis),
+        254,
+    ),
+    (
+        "lnav_shop_access_log.0",
+        Expect::Format(LogFormatName::Combined),
+        1_000,
+    ),
+];
+
+fn read_log_file(name: &str) -> Result<(InputFormat, Loaded), InputError> {
+    read_input(&corpus_logs_dir().join(name), 0, &InputOptions::default())
+}
+
+#[test]
+#[ignore = "needs RATELINT_CORPUS"]
+fn every_log_listed() {
+    let dir = corpus_logs_dir();
+    let mut names: Vec<String> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(error) => panic!("cannot list {}: {error}", dir.display()),
+    };
+    names.sort();
+    let mut listed: Vec<String> = LOGS.iter().map(|(name, _, _)| name.to_string()).collect();
+    listed.sort();
+    assert_eq!(names, listed);
+}
+
+#[test]
+#[ignore = "needs RATELINT_CORPUS"]
+fn logs_detected_and_counted() {
+    for (name, expect, lines) in LOGS {
+        let result = read_log_file(name);
+        match (expect, result) {
+            (Expect::Format(format), Ok((found, loaded))) => {
+                assert_eq!(found, InputFormat::Log(*format), "{name}: format");
+                assert_eq!(loaded.lines, *lines, "{name}: lines");
+                assert_eq!(
+                    loaded.records + loaded.blank + loaded.not_access + loaded.invalid,
+                    *lines,
+                    "{name}: every line counted once"
+                );
+                assert!(loaded.records > 0, "{name}: no records");
+            }
+            (Expect::Format(format), Err(error)) => {
+                panic!("{name} should be read as {}: {error}", format.as_str())
+            }
+            (Expect::Rejected(text), Err(error)) => {
+                let message = error.to_string();
+                assert!(message.contains(name), "{name}: {message}");
+                assert!(message.contains(text), "{name}: {message}");
+            }
+            (Expect::Rejected(_), Ok((found, _))) => {
+                panic!("{name} should be rejected, read as {}", found.as_str())
+            }
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs RATELINT_CORPUS"]
+fn no_log_panics() {
+    for (name, _, _) in LOGS {
+        let result = catch_unwind(AssertUnwindSafe(|| read_log_file(name)));
+        assert!(result.is_ok(), "{name} panicked");
+    }
 }

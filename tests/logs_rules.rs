@@ -484,10 +484,6 @@ fn inferred_wait_says_not_logged() {
 // ---------------------------------------------------------------------------------
 // Through ratelint's log parsers
 
-// TODO: switch `cfg(any())` to `cfg(all())` here and below once the log driver
-// (`ingest::input::InputOptions`, `load_inputs` with options) and the nginx and
-// Apache parsers are merged, then remove the `#[ignore]`s.
-#[cfg(any())]
 fn analyze_with_parsers(path: &Path, format: Format) -> Analysis {
     use ratelint::ingest::input::{FormatChoice, InputOptions};
     use ratelint::ingest::log::formats::{FormatOptions, LogFormatName};
@@ -510,7 +506,8 @@ fn analyze_with_parsers(path: &Path, format: Format) -> Analysis {
         },
         ..InputOptions::default()
     };
-    let (exchanges, inputs) = analyze::load_inputs(&[path.to_path_buf()], &options);
+    let input = analyze::InputPath::File(path.to_path_buf());
+    let (exchanges, inputs) = analyze::load_inputs(&[input], &options);
     assert!(
         inputs[0].error.is_none(),
         "{}: {:?}",
@@ -520,16 +517,7 @@ fn analyze_with_parsers(path: &Path, format: Format) -> Analysis {
     analyze(&exchanges, inputs)
 }
 
-#[cfg(not(any()))]
-fn analyze_with_parsers(path: &Path, _format: Format) -> Analysis {
-    panic!(
-        "{}: the log parsers are not part of this build",
-        path.display()
-    )
-}
-
 #[test]
-#[ignore = "needs the log parsers"]
 fn parsed_fixtures_fire_expected_rules() {
     for case in CASES {
         check_case(
@@ -540,7 +528,6 @@ fn parsed_fixtures_fire_expected_rules() {
 }
 
 #[test]
-#[ignore = "needs the log parsers"]
 fn parsed_gateway_one_rule_per_client() {
     check_gateway(&analyze_with_parsers(&gateway_sample(), Format::Nginx));
 }

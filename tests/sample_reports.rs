@@ -10,7 +10,7 @@ fn analyze_samples() -> (Analysis, ReportOptions) {
     let rules = rules::builtin_rules().expect("built-in rules load");
     let profiles = Profiles::builtin().expect("built-in profiles load");
     let files = analyze::collect_inputs(&[PathBuf::from("samples")]);
-    let (exchanges, inputs) = analyze::load_inputs(&files);
+    let (exchanges, inputs) = analyze::load_inputs(&files, &Default::default());
     let analysis = analyze::analyze_exchanges(&exchanges, inputs, &rules, &profiles);
     let options = ReportOptions {
         color: false,

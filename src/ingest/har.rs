@@ -12,7 +12,6 @@ mod convert;
 mod entry;
 mod kind;
 mod timestamp;
-mod url;
 
 use std::borrow::Cow;
 use std::fmt;

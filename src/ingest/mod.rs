@@ -1,7 +1,9 @@
 //! Input parsers: each turns one file into [`Exchange`]s and an account of what it could
 //! not use.
 
+mod common;
 pub mod har;
+pub mod input;
 pub mod log;
 
 use std::path::{Path, PathBuf};
@@ -17,19 +19,48 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// Input formats ratelint reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Input formats ratelint reads: HAR, or an access-log format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputFormat {
     Har,
+    Log(log::formats::LogFormatName),
+}
+
+impl InputFormat {
+    /// Returns the format's name as `--input-format` spells it, e.g. `har`, `aws-alb`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputFormat::Har => "har",
+            InputFormat::Log(name) => name.as_str(),
+        }
+    }
+}
+
+/// Serialized as the plain name, so reports show `"har"` or `"aws-alb"`.
+impl Serialize for InputFormat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// Result of reading one input.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub exchanges: Vec<Exchange>,
-    /// Records found in the input, used or not.
+    /// Records found in the input, used or not: HAR entries, or log lines parsed as
+    /// access entries.
     pub records: u64,
+    /// Lines of a text log; 0 for HAR files.
+    pub lines: u64,
+    /// Empty lines of a text log.
+    pub blank: u64,
+    /// Log lines that the format expects besides access entries (W3C directives,
+    /// startup messages).
+    pub not_access: u64,
+    /// Log lines that should be access entries but could not be parsed. Records that
+    /// parsed but could not be converted count in `records`, and both count in
+    /// `skipped_total`.
+    pub invalid: u64,
     /// Records that were not used for rate purposes although they were valid, such as
     /// browser cache hits. They stay in `exchanges` with `cache_hit` set.
     pub cache_hits: u64,

@@ -101,6 +101,7 @@ struct JsonInput<'a> {
     records: u64,
     exchanges: u64,
     cache_hits: u64,
+    not_access: u64,
     skipped_total: u64,
     skipped: Vec<JsonSkipped<'a>>,
     error: Option<&'a str>,
@@ -114,6 +115,7 @@ impl<'a> JsonInput<'a> {
             records: input.records,
             exchanges: input.exchanges,
             cache_hits: input.cache_hits,
+            not_access: input.not_access,
             skipped_total: input.skipped_total,
             skipped: input
                 .skipped

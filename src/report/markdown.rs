@@ -282,6 +282,7 @@ fn write_inputs(doc: &mut String, analysis: &Analysis) {
     for input in &analysis.inputs {
         let format = match input.format {
             Some(InputFormat::Har) => "HAR",
+            Some(other) => other.as_str(),
             None => "unknown",
         };
         let error = input.error.as_deref().map(text).unwrap_or_default();

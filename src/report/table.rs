@@ -240,6 +240,16 @@ fn finding_text(analysis: &Analysis, finding: &Finding) -> String {
         None => finding.host.to_string(),
     };
     let mut text = one_line(&place);
+    // A HAR capture is its own client; in a log of many clients the client is news.
+    let capture_path = finding
+        .evidence
+        .sources
+        .first()
+        .and_then(|s| analysis.inputs.get(s.input as usize))
+        .map(|input| input.path.as_str());
+    if capture_path != Some(&*finding.client) {
+        text.push_str(&format!("\nclient {}", one_line(&finding.client)));
+    }
     text.push('\n');
     text.push_str(&format_finding_span(finding.start, finding.end));
     text.push('\n');

@@ -2,11 +2,13 @@
 
 use std::sync::Arc;
 
-use super::body::{self, Fnv64};
+use super::body;
 use super::entry::{Entry, Header, Number, Response, Timings};
 use super::kind::{self, KindHints};
 use super::timestamp::parse_started;
-use super::url::{self, UrlProblem};
+use crate::ingest::common::hash::{self, Fnv64};
+use crate::ingest::common::retry::retry_attempt;
+use crate::ingest::common::url::{self, UrlProblem};
 use crate::model::template::template_path;
 use crate::model::{Exchange, Position, RateLimitSignals, Source, StartOrigin};
 
@@ -151,11 +153,11 @@ pub(super) fn to_exchange(
         request_hash: request_hash.finish(),
         status,
         response_size,
-        response_hash: response_text.map(body::hash_text),
+        response_hash: response_text.map(hash::hash_text),
         cache_hit: is_cache_hit(entry, status),
         kind,
         signals,
-        retry_attempt: retry_attempt(request_headers),
+        retry_attempt: retry_attempt(&header_pairs(request_headers)),
         listed_ids,
     })
 }
@@ -293,28 +295,4 @@ fn url_from_pseudo_headers(path: &str, headers: &[Header<'_>]) -> Option<String>
     let scheme = header_value(headers, ":scheme")?.trim();
     let authority = header_value(headers, ":authority")?.trim();
     (!scheme.is_empty() && !authority.is_empty()).then(|| format!("{scheme}://{authority}{path}"))
-}
-
-/// Reads the retry attempt a client announces in its request headers.
-fn retry_attempt(headers: &[Header<'_>]) -> Option<u32> {
-    for (name, value) in header_pairs(headers) {
-        let attempt = if name.eq_ignore_ascii_case("x-okta-retry-count")
-            || name.eq_ignore_ascii_case("retry-attempt")
-            || name.eq_ignore_ascii_case("x-stainless-retry-count")
-        {
-            value.trim().parse().ok()
-        } else if name.eq_ignore_ascii_case("amz-sdk-request") {
-            // AWS SDKs send `attempt=N; max=M`.
-            value
-                .split(';')
-                .find_map(|part| part.trim().strip_prefix("attempt="))
-                .and_then(|n| n.trim().parse().ok())
-        } else {
-            None
-        };
-        if attempt.is_some() {
-            return attempt;
-        }
-    }
-    None
 }

@@ -29,6 +29,7 @@
 //! The HAR reader also marks every entry of a capture written by an API client
 //! (Insomnia, Polly.js, Postman, ...) as an API call; see `is_api_client`.
 
+use crate::ingest::common::kind::from_extension;
 use crate::model::ResourceKind;
 
 /// Evidence about the resource kind of an entry.
@@ -205,25 +206,6 @@ impl MimeClass {
         };
         MimeClass::Known(kind)
     }
-}
-
-/// Maps the extension of the last path segment.
-fn from_extension(path: &str) -> Option<ResourceKind> {
-    let segment = path.rsplit('/').next().unwrap_or(path);
-    let (_, extension) = segment.rsplit_once('.')?;
-    let kind = match extension.to_ascii_lowercase().as_str() {
-        "js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx" => ResourceKind::Script,
-        "css" => ResourceKind::Style,
-        "png" | "jpg" | "jpeg" | "gif" | "svg" | "webp" | "avif" | "ico" | "bmp" | "apng"
-        | "tif" | "tiff" | "cur" => ResourceKind::Image,
-        "woff" | "woff2" | "ttf" | "otf" | "eot" => ResourceKind::Font,
-        "mp4" | "webm" | "mp3" | "m4a" | "m4s" | "ogg" | "oga" | "ogv" | "wav" | "flac" | "aac"
-        | "mov" | "m3u8" | "mpd" | "vtt" => ResourceKind::Media,
-        "html" | "htm" | "xhtml" => ResourceKind::Document,
-        "json" | "xml" => ResourceKind::Api,
-        _ => return None,
-    };
-    Some(kind)
 }
 
 /// Maps an `Accept` header that names one kind of asset first.

@@ -11,10 +11,13 @@
 pub mod apache;
 pub mod cloud;
 pub mod compiled;
+pub mod detect;
 pub mod fields;
+pub mod formats;
 pub mod json;
 pub mod nginx;
 pub mod proxy;
+pub mod read;
 pub mod record;
 pub(crate) mod scan;
 
@@ -59,6 +62,8 @@ pub trait LineParser: Send + Sync {
 
     /// Returns the state in force at the start of a chunk, given every byte before the
     /// chunk. The default is the empty state, which suits formats without directives.
+    /// The driver calls this once per chunk of about 4 MiB, so an implementation should
+    /// search backwards from the end (for the last `#Fields:`), not scan from the start.
     fn state_before(&self, preceding: &[u8]) -> ParseState {
         let _ = preceding;
         ParseState::default()

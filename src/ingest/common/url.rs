@@ -1,12 +1,13 @@
 //! Splitting of request URLs into the parts an exchange keeps.
 //!
-//! HAR URLs are absolute, so a small splitter is enough and avoids a URL crate that
-//! would normalise the path: the path must stay as sent. User info (`user:password@`)
-//! is dropped here, so credentials never reach an exchange.
+//! HAR URLs and absolute log targets are split here. A small splitter is enough and
+//! avoids a URL crate that would normalise the path, because the path must stay as
+//! sent. User info (`user:password@`) is dropped here, so credentials never reach an
+//! exchange.
 
 /// The parts of an absolute network URL.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) struct UrlParts<'a> {
+pub(crate) struct UrlParts<'a> {
     /// Lower-case scheme: `http`, `https`, `ws` or `wss`.
     pub scheme: String,
     /// Lower-case host, with the port when it is not the scheme's default.
@@ -21,7 +22,7 @@ pub(super) struct UrlParts<'a> {
 
 /// Why a URL cannot become an exchange.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum UrlProblem {
+pub(crate) enum UrlProblem {
     /// A scheme whose requests never reach the network (`data:`, `blob:`, `about:`, ...).
     NotNetwork(String),
     /// A scheme this reader does not analyse, such as `ftp`.
@@ -46,7 +47,7 @@ const LOCAL_SCHEMES: &[&str] = &[
 ];
 
 /// Splits an absolute URL.
-pub(super) fn split_url(url: &str) -> Result<UrlParts<'_>, UrlProblem> {
+pub(crate) fn split_url(url: &str) -> Result<UrlParts<'_>, UrlProblem> {
     let url = url.trim();
     let colon = url.find(':').ok_or(UrlProblem::Invalid)?;
     let scheme = &url[..colon];
@@ -94,7 +95,7 @@ pub(super) fn split_url(url: &str) -> Result<UrlParts<'_>, UrlProblem> {
 }
 
 /// Lower-cases the host, drops user info and drops the port when it is the default.
-fn normalise_host(authority: &str, default_port: &str) -> Option<String> {
+pub(crate) fn normalise_host(authority: &str, default_port: &str) -> Option<String> {
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
     let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
         let close = bracketed.find(']')?;
@@ -125,7 +126,7 @@ fn normalise_host(authority: &str, default_port: &str) -> Option<String> {
 }
 
 /// Returns the sorted, de-duplicated parameter names of a query; values are dropped.
-pub(super) fn query_keys(query: Option<&str>) -> Vec<Box<str>> {
+pub(crate) fn query_keys(query: Option<&str>) -> Vec<Box<str>> {
     let Some(query) = query else {
         return Vec::new();
     };
