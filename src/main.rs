@@ -66,6 +66,12 @@ struct AnalyzeArgs {
     #[arg(long, value_name = "KEY", value_parser = parse_client_key)]
     client_key: Option<ClientKey>,
 
+    /// Counts responses with these statuses as throttled in access logs, e.g. `503` for
+    /// nginx `limit_req` or `403` for a WAF that rate-limits. Comma-separated or
+    /// repeatable. 429 always counts.
+    #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(100..600))]
+    throttle_status: Vec<u16>,
+
     /// Report format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -241,6 +247,7 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
         },
         convert: ConvertOptions {
             client_key: args.client_key.clone().unwrap_or_default(),
+            throttle_statuses: args.throttle_status.clone(),
             default_host: None,
         },
         ..InputOptions::default()

@@ -106,6 +106,9 @@ pub enum Throttle {
     /// result. Such responses need not be 429: CloudFront sends 503 when an edge location
     /// lacks capacity (CloudFront developer guide, "HTTP 503 status code").
     ProxyRateLimit,
+    /// A status that the user declared as throttling for this input
+    /// (`--throttle-status`), such as nginx `limit_req`'s default 503.
+    DeclaredStatus,
 }
 
 impl RateLimitSignals {

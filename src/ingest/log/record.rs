@@ -84,6 +84,9 @@ pub struct ConvertOptions {
     pub client_key: ClientKey,
     /// Host for records whose format logs none, e.g. the file's server name.
     pub default_host: Option<Arc<str>>,
+    /// Statuses that the operator declares as throttling (`--throttle-status`), such as
+    /// nginx `limit_req`'s default 503.
+    pub throttle_statuses: Vec<u16>,
 }
 
 /// Host of records whose format logs no host and whose target is not absolute. Reports
@@ -193,9 +196,12 @@ impl Interner {
         if record.throttle.is_some() {
             signals.throttle = record.throttle;
         }
-        // NOTE: nginx `limit_req` and `limit_conn` respond with a bare 503 unless configured
+        // nginx `limit_req` and `limit_conn` respond with a bare 503 unless configured
         // otherwise, but an overloaded upstream does too, so a 503 without Retry-After is
-        // left unmarked as `from_response` decides.
+        // throttling only when the operator says so.
+        if signals.throttle.is_none() && options.throttle_statuses.contains(&record.status) {
+            signals.throttle = Some(Throttle::DeclaredStatus);
+        }
 
         let request_headers: Vec<(&str, &str)> = record
             .request_headers

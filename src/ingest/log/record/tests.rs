@@ -49,7 +49,7 @@ fn convert_with(record: &LogRecord<'_>, options: &ConvertOptions) -> Exchange {
 fn client_with(record: &LogRecord<'_>, key: ClientKey) -> String {
     let options = ConvertOptions {
         client_key: key,
-        default_host: None,
+        ..ConvertOptions::default()
     };
     convert_with(record, &options).client.to_string()
 }
@@ -180,8 +180,8 @@ fn host_from_absolute_target() {
 #[test]
 fn host_default_then_placeholder() {
     let options = ConvertOptions {
-        client_key: ClientKey::Auto,
         default_host: Some(Arc::from("files.example")),
+        ..ConvertOptions::default()
     };
     assert_eq!(
         &*convert_with(&record("/a"), &options).host,
@@ -296,4 +296,22 @@ fn interner_shares_strings() {
     assert!(Arc::ptr_eq(&first.client, &second.client));
     assert!(Arc::ptr_eq(&first.method, &second.method));
     assert!(Arc::ptr_eq(&first.template, &second.template));
+}
+
+#[test]
+fn declared_throttle_status_marks_503() {
+    let mut limited = record("/api/search");
+    limited.status = 503;
+    assert_eq!(convert(&limited).signals.throttle, None);
+    let options = ConvertOptions {
+        throttle_statuses: vec![503],
+        ..ConvertOptions::default()
+    };
+    assert_eq!(
+        convert_with(&limited, &options).signals.throttle,
+        Some(Throttle::DeclaredStatus)
+    );
+    let mut ok = record("/api/search");
+    ok.status = 200;
+    assert_eq!(convert_with(&ok, &options).signals.throttle, None);
 }
