@@ -4,6 +4,7 @@
 //! needs. Query values, bodies and credentials are not kept: URLs and bodies survive only
 //! as hashes, so nothing secret can reach a report from here.
 
+pub mod hash;
 pub mod overview;
 pub mod signals;
 pub mod template;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::hash::Fnv64;
 use crate::model::{Endpoint, Exchange, Source, Timestamp};
 
 /// Seriousness of a finding, ordered from least to most severe.
@@ -115,6 +116,26 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Returns the finding's fingerprint: 16 hex digits that identify the same problem
+    /// across runs. It hashes the rule, host, client and endpoint but no time or count,
+    /// so a new capture of the same client behaviour (a CI run recorded tomorrow) has
+    /// the same fingerprint, which is what baselines and SARIF `partialFingerprints`
+    /// need. Two findings of one rule on one endpoint of one client share it.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = Fnv64::new();
+        for part in [
+            self.rule,
+            &self.host,
+            &self.client,
+            self.endpoint.as_ref().map_or("", |e| &*e.method),
+            self.endpoint.as_ref().map_or("", |e| &*e.template),
+        ] {
+            hasher.write(part.as_bytes());
+            hasher.separate();
+        }
+        format!("{:016x}", hasher.finish())
+    }
+
     /// Orders findings for every report: most severe first, then by time, rule and
     /// place, so that output is deterministic.
     pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
@@ -126,5 +147,37 @@ impl Finding {
             .then(a.host.cmp(&b.host))
             .then(a.endpoint.cmp(&b.endpoint))
             .then(a.evidence.sources.cmp(&b.evidence.sources))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testkit::exchange;
+    use crate::rules::builtin_rules;
+
+    fn finding_at(offset_ms: i64, path: &str) -> Finding {
+        let rules = builtin_rules().expect("built-in rules load");
+        let request = exchange("GET", path, offset_ms).build();
+        let mut finding = rules[0].spec().finding(&[&request], "message".to_string());
+        finding.endpoint = Some(request.endpoint());
+        finding
+    }
+
+    #[test]
+    fn fingerprint_ignores_time() {
+        assert_eq!(
+            finding_at(0, "/v1/items/1").fingerprint(),
+            finding_at(3_600_000, "/v1/items/2").fingerprint()
+        );
+    }
+
+    #[test]
+    fn fingerprint_tells_endpoints_apart() {
+        assert_ne!(
+            finding_at(0, "/v1/items/1").fingerprint(),
+            finding_at(0, "/v1/orders/1").fingerprint()
+        );
+        assert_eq!(finding_at(0, "/v1/items/1").fingerprint().len(), 16);
     }
 }

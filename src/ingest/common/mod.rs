@@ -2,7 +2,7 @@
 //! extension-based resource kind and the retry-attempt headers. Both readers use it so
 //! that the same request becomes the same exchange fields whichever input it came from.
 
-pub(crate) mod hash;
+pub(crate) use crate::model::hash;
 pub(crate) mod kind;
 pub(crate) mod retry;
 pub(crate) mod url;

@@ -1,10 +1,17 @@
-//! The request and response hash, shared by every input format so that equal requests
-//! hash equally whichever file they came from.
+//! The stable hash behind request and response hashes and finding fingerprints, shared
+//! by every input format so that equal requests hash equally whichever file they came
+//! from.
 
 /// FNV-1a, 64 bit: a fixed function, so hashes are equal across runs, platforms and
 /// Rust versions (std's `DefaultHasher` does not promise the last).
 #[derive(Clone, Copy)]
-pub(crate) struct Fnv64(u64);
+pub struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64::new()
+    }
+}
 
 impl Fnv64 {
     pub fn new() -> Self {
@@ -30,7 +37,7 @@ impl Fnv64 {
 }
 
 /// Hashes one text with [`Fnv64`].
-pub(crate) fn hash_text(text: &str) -> u64 {
+pub fn hash_text(text: &str) -> u64 {
     let mut hasher = Fnv64::new();
     hasher.write(text.as_bytes());
     hasher.finish()
