@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prints wall time and peak memory of `ratelint analyze` on the largest corpus HARs and
-# on a synthetic capture built from the samples. Figures go in docs/benchmarks.md.
+# Prints wall time and peak memory of `ratelint analyze` on the largest corpus HARs, on
+# a synthetic capture built from the samples, and on a large access log built from the
+# corpus. Figures go in docs/benchmarks.md.
 #
 # Usage: scripts/bench.sh [CORPUS_DIR] [SYNTHETIC_COPIES]
 #   CORPUS_DIR        folder with har/ inside (default ../shared/corpus)
@@ -44,3 +45,16 @@ measure "synthetic.har ($size, $entries entries), json" \
     "$bin" analyze "$work/synthetic.har" --fail-on never --format json
 measure "synthetic.har ($size, $entries entries), table" \
     "$bin" analyze "$work/synthetic.har" --fail-on never
+
+# Access logs: the corpus's 10,000-line Apache log repeated, plain and gzipped.
+apache="$corpus/logs/elastic-examples_apache_logs"
+if [ -f "$apache" ]; then
+    for _ in $(seq 1 "$((copies / 4))"); do cat "$apache"; done >"$work/access.log"
+    gzip -k -1 "$work/access.log"
+    size=$(du -h "$work/access.log" | cut -f1)
+    lines=$(wc -l <"$work/access.log")
+    measure "access.log combined ($size, $lines lines), table" \
+        "$bin" analyze "$work/access.log" --fail-on never
+    measure "access.log.gz (same, gzip -1), table" \
+        "$bin" analyze "$work/access.log.gz" --fail-on never
+fi
