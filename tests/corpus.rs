@@ -4,6 +4,8 @@
 //! Run them with `RATELINT_CORPUS=/path/to/corpus cargo test --test corpus -- --ignored`.
 //! A missing or unset path fails the tests instead of passing them.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -16,16 +18,7 @@ use ratelint::ingest::{InputError, InputFormat, Loaded};
 use ratelint::model::{Position, ResourceKind, TimePrecision};
 
 fn corpus_har_dir() -> PathBuf {
-    let Some(root) = std::env::var_os("RATELINT_CORPUS") else {
-        panic!("RATELINT_CORPUS is not set: set it to the corpus folder that contains har/");
-    };
-    let dir = PathBuf::from(root).join("har");
-    assert!(
-        dir.is_dir(),
-        "RATELINT_CORPUS must contain a har/ folder; {} does not exist",
-        dir.display()
-    );
-    dir
+    common::corpus_dir("har")
 }
 
 fn corpus_files() -> Vec<PathBuf> {
@@ -348,16 +341,7 @@ fn status_suite_keeps_every_status() {
 }
 
 fn corpus_logs_dir() -> PathBuf {
-    let Some(root) = std::env::var_os("RATELINT_CORPUS") else {
-        panic!("RATELINT_CORPUS is not set: set it to the corpus folder that contains logs/");
-    };
-    let dir = PathBuf::from(root).join("logs");
-    assert!(
-        dir.is_dir(),
-        "RATELINT_CORPUS must contain a logs/ folder; {} does not exist",
-        dir.display()
-    );
-    dir
+    common::corpus_dir("logs")
 }
 
 /// What reading a corpus log must give.

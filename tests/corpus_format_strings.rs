@@ -6,8 +6,9 @@
 //! `RATELINT_CORPUS=/path/to/corpus cargo test --test corpus_format_strings -- --ignored`.
 //! A missing or unset path fails the tests instead of passing them.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use ratelint::ingest::log::apache::ApacheFormat;
 use ratelint::ingest::log::nginx::NginxFormat;
@@ -15,10 +16,7 @@ use ratelint::ingest::log::{LineOutcome, LineParser, LogRecord, LoggedTime, Pars
 use ratelint::model::{TimePrecision, Timestamp};
 
 fn corpus_log(name: &str) -> Vec<u8> {
-    let Some(root) = std::env::var_os("RATELINT_CORPUS") else {
-        panic!("RATELINT_CORPUS is not set: set it to the corpus folder that contains logs/");
-    };
-    let path = PathBuf::from(root).join("logs").join(name);
+    let path = common::corpus_dir("logs").join(name);
     match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(error) => panic!("cannot read {}: {error}", path.display()),

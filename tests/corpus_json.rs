@@ -4,6 +4,8 @@
 //! Run them with `RATELINT_CORPUS=/path/to/corpus cargo test --test corpus_json --
 //! --ignored`. A missing or unset path fails the tests instead of passing them.
 
+mod common;
+
 use std::path::PathBuf;
 
 use ratelint::ingest::log::json::{
@@ -13,16 +15,7 @@ use ratelint::ingest::log::{LineOutcome, LineParser, LogRecord, LoggedTime, Pars
 use ratelint::model::TimePrecision;
 
 fn corpus_logs_dir() -> PathBuf {
-    let Some(root) = std::env::var_os("RATELINT_CORPUS") else {
-        panic!("RATELINT_CORPUS is not set: set it to the corpus folder that contains logs/");
-    };
-    let dir = PathBuf::from(root).join("logs");
-    assert!(
-        dir.is_dir(),
-        "RATELINT_CORPUS must contain a logs/ folder; {} does not exist",
-        dir.display()
-    );
-    dir
+    common::corpus_dir("logs")
 }
 
 fn read_bytes(name: &str) -> Vec<u8> {

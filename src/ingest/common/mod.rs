@@ -5,4 +5,5 @@
 pub(crate) use crate::model::hash;
 pub(crate) mod kind;
 pub(crate) mod retry;
+pub(crate) mod text;
 pub(crate) mod url;
