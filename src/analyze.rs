@@ -18,8 +18,12 @@ pub struct InputSummary {
     /// Format the input was read as (detected or given); `None` when the file could
     /// not be read at all.
     pub format: Option<InputFormat>,
-    /// Records (HAR entries, log lines) found in the input.
+    /// Records (HAR entries, or log lines parsed as access entries) found in the input.
     pub records: u64,
+    /// Lines of a text log; 0 for HAR files.
+    pub lines: u64,
+    /// Empty lines of a text log.
+    pub blank: u64,
     /// Records turned into exchanges.
     pub exchanges: u64,
     /// Exchanges served from a browser cache, which do not count as requests.
@@ -30,6 +34,8 @@ pub struct InputSummary {
     /// Log lines that the format writes besides access entries (W3C directives,
     /// startup messages), which are not errors.
     pub not_access: u64,
+    /// Things the user should know about how the input was read.
+    pub warnings: Vec<String>,
     /// Reason the input could not be read, when it could not.
     pub error: Option<String>,
 }
@@ -287,11 +293,14 @@ pub fn load_inputs(
                     path: display,
                     format: Some(format),
                     records: loaded.records,
+                    lines: loaded.lines,
+                    blank: loaded.blank,
                     exchanges: loaded.exchanges.len() as u64,
                     cache_hits: loaded.cache_hits,
                     skipped: loaded.skipped,
                     skipped_total: loaded.skipped_total,
                     not_access: loaded.not_access,
+                    warnings: loaded.warnings,
                     error: None,
                 });
                 exchanges.extend(loaded.exchanges);
@@ -300,11 +309,14 @@ pub fn load_inputs(
                 path: display,
                 format: None,
                 records: 0,
+                lines: 0,
+                blank: 0,
                 exchanges: 0,
                 cache_hits: 0,
                 skipped: Vec::new(),
                 skipped_total: 0,
                 not_access: 0,
+                warnings: Vec::new(),
                 error: Some(error),
             }),
         }

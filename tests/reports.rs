@@ -34,6 +34,9 @@ fn input(path: &str, records: u64, cache_hits: u64) -> InputSummary {
         skipped: Vec::new(),
         skipped_total: 0,
         not_access: 0,
+        lines: 0,
+        blank: 0,
+        warnings: Vec::new(),
         error: None,
     }
 }
@@ -185,6 +188,9 @@ fn busy_run() -> Analysis {
         skipped: Vec::new(),
         skipped_total: 0,
         not_access: 0,
+        lines: 0,
+        blank: 0,
+        warnings: Vec::new(),
         error: Some("captures/broken.har: invalid JSON at line 1, column 2".to_string()),
     };
 
@@ -616,7 +622,7 @@ fn markdown_caps_evidence() {
 #[test]
 fn markdown_lists_skip_reasons() {
     let output = render(Format::Markdown, &busy_run());
-    assert!(output.contains("13 of 140 records skipped:"));
+    assert!(output.contains("13 of 140 entries skipped:"));
     assert!(output.contains("- entry 100: request URL is not absolute"));
     assert!(output.contains("- and 3 more"));
 }

@@ -68,6 +68,9 @@ pub struct Loaded {
     pub skipped: Vec<Skipped>,
     /// Total number of skipped records; `skipped` may hold only the first few.
     pub skipped_total: u64,
+    /// Things the user should know about how the input was read, such as fields that a
+    /// detected format ignores.
+    pub warnings: Vec<String>,
 }
 
 /// An input file that could not be read at all.

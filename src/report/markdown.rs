@@ -301,16 +301,21 @@ fn write_inputs(doc: &mut String, analysis: &Analysis) {
     for input in analysis.inputs.iter().filter(|i| i.skipped_total > 0) {
         write_skipped(doc, input);
     }
+    for input in analysis.inputs.iter().filter(|i| !i.warnings.is_empty()) {
+        let _ = writeln!(doc, "### Warnings for {}\n", code(&input.path, false));
+        for warning in &input.warnings {
+            let _ = writeln!(doc, "- {}", text(warning));
+        }
+        doc.push('\n');
+    }
 }
 
 fn write_skipped(doc: &mut String, input: &InputSummary) {
     let _ = writeln!(doc, "### Skipped in {}\n", code(&input.path, false));
-    let _ = write!(
-        doc,
-        "{} of {} skipped",
-        input.skipped_total,
-        count_noun(input.records, "record", "records")
-    );
+    doc.push_str(&super::skipped_of(input));
+    if let Some(accounting) = super::line_accounting(input) {
+        let _ = write!(doc, " ({accounting})");
+    }
     if input.skipped.is_empty() {
         doc.push_str(".\n\n");
         return;

@@ -131,3 +131,27 @@ pub(crate) fn one_line(value: &str) -> String {
     }
     out
 }
+
+/// Accounts for every line of a text log, e.g. `47 lines: 40 access entries, 2 blank,
+/// 0 other, 5 invalid`. Returns `None` for HAR files, which have entries, not lines.
+pub(crate) fn line_accounting(input: &crate::analyze::InputSummary) -> Option<String> {
+    if input.lines == 0 {
+        return None;
+    }
+    let invalid = input
+        .lines
+        .saturating_sub(input.records + input.blank + input.not_access);
+    Some(format!(
+        "{} lines: {} access entries, {} blank, {} other (not access entries), {} invalid",
+        input.lines, input.records, input.blank, input.not_access, invalid
+    ))
+}
+
+/// Names what an input's skipped items are: lines of a log, entries of a HAR file.
+pub(crate) fn skipped_of(input: &crate::analyze::InputSummary) -> String {
+    if input.lines > 0 {
+        format!("{} of {} lines skipped", input.skipped_total, input.lines)
+    } else {
+        format!("{} of {} entries skipped", input.skipped_total, input.records)
+    }
+}

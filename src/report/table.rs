@@ -337,16 +337,12 @@ fn fix_lines(findings: &[Finding], width: usize) -> Vec<String> {
 fn input_problem_lines(inputs: &[InputSummary], width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for input in inputs {
-        let note = if let Some(error) = &input.error {
+        let mut notes = Vec::new();
+        if let Some(error) = &input.error {
             // The error text already names the file.
-            format!("Input failed: {error}")
+            notes.push(format!("Input failed: {error}"));
         } else if input.skipped_total > 0 {
-            let mut note = format!(
-                "Input {}: {} of {} skipped",
-                input.path,
-                input.skipped_total,
-                count_noun(input.records, "record", "records")
-            );
+            let mut note = format!("Input {}: {}", input.path, super::skipped_of(input));
             if let Some(first) = input.skipped.first() {
                 note.push_str(&format!(
                     " (first: {}: {})",
@@ -355,11 +351,17 @@ fn input_problem_lines(inputs: &[InputSummary], width: usize) -> Vec<String> {
                 ));
             }
             note.push('.');
-            note
-        } else {
-            continue;
-        };
-        lines.extend(wrap_words(&one_line(&note), width, ""));
+            if let Some(accounting) = super::line_accounting(input) {
+                note.push_str(&format!(" {accounting}."));
+            }
+            notes.push(note);
+        }
+        for warning in &input.warnings {
+            notes.push(format!("Input {}: {warning}", input.path));
+        }
+        for note in notes {
+            lines.extend(wrap_words(&one_line(&note), width, ""));
+        }
     }
     lines
 }
