@@ -217,6 +217,10 @@ pub fn is_known_input(path: &Path) -> bool {
         return false;
     };
     let name = name.to_ascii_lowercase();
+    // `access.log.format` holds the format of `access.log`; it is not a log itself.
+    if name.ends_with(crate::ingest::input::SIDECAR_SUFFIX) {
+        return false;
+    }
     let (stem, _) = rotation(&name);
     let stem = stem
         .strip_suffix(".gz")

@@ -66,10 +66,10 @@ struct AnalyzeArgs {
     #[arg(long, value_name = "KEY", value_parser = parse_client_key)]
     client_key: Option<ClientKey>,
 
-    /// Counts responses with these statuses as throttled in access logs, e.g. `503` for
-    /// nginx `limit_req` or `403` for a WAF that rate-limits. Comma-separated or
-    /// repeatable. 429 always counts.
-    #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(100..600))]
+    /// Counts responses with these statuses (400 to 599) as throttled in access logs,
+    /// e.g. `503` for nginx `limit_req` or `403` for a WAF that rate-limits.
+    /// Comma-separated or repeatable. 429 always counts.
+    #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(400..600))]
     throttle_status: Vec<u16>,
 
     /// Report format.

@@ -10,10 +10,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::har::parse_har;
-use super::log::ConvertOptions;
 use super::log::detect::{Detected, detect};
 use super::log::formats::{FormatError, FormatOptions, LogFormatName, parser_for};
 use super::log::read::read_log;
+use super::log::{ClientKey, ConvertOptions};
 use super::{InputError, InputFormat, Loaded};
 
 /// Default cap on the decompressed size of one input: 8 GiB.
@@ -134,20 +134,28 @@ pub fn read_input(
 pub const SIDECAR_SUFFIX: &str = ".format";
 
 /// Reads `<path>.format` when it exists: an nginx `log_format` directive or format
-/// string, or an Apache `LogFormat` line (recognised by its leading `LogFormat`).
+/// string, or an Apache `LogFormat` line (recognised by its leading `LogFormat`). A
+/// rotated log (`access.log.1`, `access.log.2.gz`) uses the file of its live log
+/// (`access.log.format`) when it has none of its own.
 fn read_sidecar_format(path: &Path) -> Result<Option<(LogFormatName, String)>, InputError> {
-    let mut sidecar = path.as_os_str().to_owned();
-    sidecar.push(SIDECAR_SUFFIX);
-    let sidecar = Path::new(&sidecar);
-    let text = match std::fs::read_to_string(sidecar) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(InputError::Io {
-                path: sidecar.to_path_buf(),
-                source,
-            });
+    let mut text = None;
+    for candidate in sidecar_candidates(path) {
+        match std::fs::read_to_string(&candidate) {
+            Ok(found) => {
+                text = Some(found);
+                break;
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => {
+                return Err(InputError::Io {
+                    path: candidate,
+                    source,
+                });
+            }
         }
+    }
+    let Some(text) = text else {
+        return Ok(None);
     };
     let format = text.trim().to_string();
     let name = if format.starts_with("LogFormat") {
@@ -156,6 +164,33 @@ fn read_sidecar_format(path: &Path) -> Result<Option<(LogFormatName, String)>, I
         LogFormatName::Nginx
     };
     Ok(Some((name, format)))
+}
+
+/// Returns the format files that may describe `path`: `<path>.format`, then the one of
+/// the live log when `path` is a rotated copy.
+fn sidecar_candidates(path: &Path) -> Vec<std::path::PathBuf> {
+    let mut own = path.as_os_str().to_owned();
+    own.push(SIDECAR_SUFFIX);
+    let mut candidates = vec![std::path::PathBuf::from(own)];
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return candidates;
+    };
+    let plain = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(name);
+    let live = match plain.rsplit_once('.') {
+        Some((stem, number))
+            if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            stem
+        }
+        _ => plain,
+    };
+    if live != name {
+        candidates.push(path.with_file_name(format!("{live}{SIDECAR_SUFFIX}")));
+    }
+    candidates
 }
 
 /// Reads a text log and rejects it when most of it is not in the format.
@@ -170,10 +205,130 @@ fn read_log_input(
         FormatError::NotBuilt(_) => InputError::invalid(path, error.to_string()),
         FormatError::Invalid(message) => InputError::invalid(path, message),
     })?;
-    let loaded = read_log(bytes, parser.as_ref(), input, &options.convert);
+    let mut loaded = read_log(bytes, parser.as_ref(), input, &options.convert);
     check_mostly_parsed(name, &loaded, bytes)
         .map_err(|message| InputError::invalid(path, message))?;
+    loaded
+        .warnings
+        .extend(log_warnings(name, &loaded, bytes, options));
     Ok(loaded)
+}
+
+/// Minimum number of bare 503 responses that suggests `--throttle-status 503`.
+const BARE_503_HINT_MIN: usize = 3;
+
+/// Notes what a reader of the report should know about how a log was read.
+fn log_warnings(
+    name: LogFormatName,
+    loaded: &Loaded,
+    bytes: &[u8],
+    options: &InputOptions,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+
+    let preset = matches!(name, LogFormatName::Combined | LogFormatName::Common);
+    if preset && options.format_options.log_format.is_none() {
+        let sample = &bytes[..bytes.len().min(DETECT_BYTES)];
+        if let Some(extra) = extra_fields_after_preset(name, sample) {
+            warnings.push(format!(
+                "lines carry {extra} beyond the {name} format, which ratelint ignores; if \
+                 they log timings or headers (nginx $request_time, $msec, \
+                 $sent_http_retry_after), give the format with --input-format nginx \
+                 --log-format or in a <log>{SIDECAR_SUFFIX} file next to the log"
+            ));
+        }
+    }
+
+    let bare_503 = loaded
+        .exchanges
+        .iter()
+        .filter(|e| e.status == 503 && e.signals.throttle.is_none())
+        .count();
+    if bare_503 >= BARE_503_HINT_MIN && !options.convert.throttle_statuses.contains(&503) {
+        warnings.push(format!(
+            "{bare_503} responses are 503 without Retry-After, which ratelint does not count \
+             as throttling; if the server throttles with 503 (nginx limit_req does by \
+             default), pass --throttle-status 503"
+        ));
+    }
+
+    if let ClientKey::Field(field) = &options.convert.client_key
+        && !loaded.exchanges.is_empty()
+        && loaded.exchanges.iter().all(|e| &*e.client == "-")
+    {
+        warnings.push(format!(
+            "no line has a value for the client key field `{field}`, so every request is \
+             attributed to one client `-`; check the field name against the log format"
+        ));
+    }
+    warnings
+}
+
+/// Describes fields that follow a common or combined line in most sample lines, e.g.
+/// "2 more fields", or returns `None` when lines end where the format ends.
+fn extra_fields_after_preset(name: LogFormatName, sample: &[u8]) -> Option<String> {
+    let quoted_after_request = if name == LogFormatName::Combined {
+        2
+    } else {
+        0
+    };
+    let mut with_extra = 0;
+    let mut lines = 0;
+    let mut most_extra = 0;
+    for line in sample
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.trim_ascii().is_empty())
+        .take(50)
+    {
+        lines += 1;
+        if let Some(extra) = ncsa_extra_fields(line.trim_ascii_end(), quoted_after_request)
+            && extra > 0
+        {
+            with_extra += 1;
+            most_extra = most_extra.max(extra);
+        }
+    }
+    (lines > 0 && with_extra * 2 > lines).then(|| {
+        if most_extra == 1 {
+            "1 more field".to_string()
+        } else {
+            format!("{most_extra} more fields")
+        }
+    })
+}
+
+/// Counts the space-separated fields of an NCSA line after its status, size and
+/// `quoted_after_request` quoted fields (referer and user agent for combined).
+fn ncsa_extra_fields(line: &[u8], quoted_after_request: usize) -> Option<usize> {
+    let request_start = memchr::memchr(b'"', line)?;
+    let request_end = request_start + 1 + memchr::memchr(b'"', &line[request_start + 1..])?;
+    let mut rest = line[request_end + 1..].trim_ascii_start();
+    // Status and size.
+    for _ in 0..2 {
+        let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+        rest = rest[end..].trim_ascii_start();
+    }
+    for _ in 0..quoted_after_request {
+        let open = rest.strip_prefix(b"\"")?;
+        let close = memchr::memchr(b'"', open)?;
+        rest = open[close + 1..].trim_ascii_start();
+    }
+    Some(count_fields(rest))
+}
+
+/// Counts fields separated by spaces, a quoted field counting once.
+fn count_fields(mut rest: &[u8]) -> usize {
+    let mut count = 0;
+    while !rest.is_empty() {
+        count += 1;
+        let end = if let Some(open) = rest.strip_prefix(b"\"") {
+            memchr::memchr(b'"', open).map_or(rest.len(), |close| close + 2)
+        } else {
+            memchr::memchr(b' ', rest).unwrap_or(rest.len())
+        };
+        rest = rest[end.min(rest.len())..].trim_ascii_start();
+    }
+    count
 }
 
 /// Rejects a log that has no record, or in which more than half of the non-blank
@@ -182,7 +337,10 @@ fn read_log_input(
 /// detection guesses.
 fn check_mostly_parsed(name: LogFormatName, loaded: &Loaded, bytes: &[u8]) -> Result<(), String> {
     let non_blank = loaded.records + loaded.not_access + loaded.invalid;
-    if loaded.records > 0 && loaded.invalid * 2 <= non_blank {
+    // An empty log (just rotated, say, or W3C directives only) is a log with no
+    // requests, not a wrong format.
+    let empty = loaded.records == 0 && loaded.invalid == 0;
+    if empty || (loaded.records > 0 && loaded.invalid * 2 <= non_blank) {
         return Ok(());
     }
     let hint = match detect(&bytes[..bytes.len().min(DETECT_BYTES)]) {
@@ -267,6 +425,8 @@ fn client_name(path: &Path) -> Arc<str> {
     if is_stdin(path) {
         return Arc::from("stdin");
     }
+    // `./x.har` and `x.har` are the same capture, and baselines match on the client.
+    let path = path.strip_prefix(".").unwrap_or(path);
     path.display().to_string().into()
 }
 
@@ -326,8 +486,46 @@ mod tests {
 
     #[test]
     fn log_without_records_rejected() {
-        let result = check_mostly_parsed(LogFormatName::Iis, &counted(0, 0), b"#Version: 1.0\n");
+        let result = check_mostly_parsed(LogFormatName::Iis, &counted(0, 1), b"garbage\n");
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn empty_log_accepted() {
+        let directives_only = Loaded {
+            lines: 2,
+            not_access: 2,
+            ..Loaded::default()
+        };
+        let text = b"#Version: 1.0\n#Fields: date time\n";
+        assert!(check_mostly_parsed(LogFormatName::Iis, &directives_only, text).is_ok());
+        assert!(check_mostly_parsed(LogFormatName::Combined, &Loaded::default(), b"").is_ok());
+    }
+
+    #[test]
+    fn extra_fields_after_combined_noticed() {
+        let line = b"10.0.0.1 - - [24/Mar/2026:09:00:01 +0000] \"GET /a HTTP/1.1\" 200 12 \"-\" \"curl/8\" \"-\" 1774342801.250 0.120\n";
+        assert_eq!(
+            extra_fields_after_preset(LogFormatName::Combined, line).as_deref(),
+            Some("3 more fields")
+        );
+        let plain = b"10.0.0.1 - - [24/Mar/2026:09:00:01 +0000] \"GET /a HTTP/1.1\" 200 12 \"-\" \"curl/8\"\n";
+        assert_eq!(
+            extra_fields_after_preset(LogFormatName::Combined, plain),
+            None
+        );
+    }
+
+    #[test]
+    fn rotated_log_uses_live_format_file() {
+        let candidates = sidecar_candidates(Path::new("logs/access.log.2.gz"));
+        assert_eq!(
+            candidates,
+            [
+                Path::new("logs/access.log.2.gz.format"),
+                Path::new("logs/access.log.format")
+            ]
+        );
     }
 
     #[test]

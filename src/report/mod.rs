@@ -152,6 +152,9 @@ pub(crate) fn skipped_of(input: &crate::analyze::InputSummary) -> String {
     if input.lines > 0 {
         format!("{} of {} lines skipped", input.skipped_total, input.lines)
     } else {
-        format!("{} of {} entries skipped", input.skipped_total, input.records)
+        format!(
+            "{} of {} entries skipped",
+            input.skipped_total, input.records
+        )
     }
 }

@@ -117,7 +117,13 @@ impl Detector {
         // order.
         let mut order: Vec<SeriesKey<'_>> = Vec::new();
         let mut series: HashMap<SeriesKey<'_>, Vec<&Exchange>> = HashMap::new();
-        for exchange in &group.exchanges {
+        // Polling reads; repeated writes are retries or bulk operations, which other
+        // rules judge.
+        for exchange in group
+            .exchanges
+            .iter()
+            .filter(|e| matches!(&*e.method, "GET" | "HEAD"))
+        {
             let key: SeriesKey<'_> = (
                 &exchange.method,
                 &exchange.template,
@@ -172,11 +178,11 @@ impl Detector {
             return None;
         }
 
-        // A poll loop requests the same resources again. A run in which most requests go to
-        // a new path (user 1, user 2, ...) is a sequential walk over items, which
-        // n-plus-one and bulk-operation-flood cover.
-        let distinct_paths: HashSet<&str> = run.iter().map(|e| e.path.as_ref()).collect();
-        if distinct_paths.len() * 2 > run.len() {
+        // A poll loop sends the same requests again. A run in which most requests are new
+        // (user 1, user 2, ..., or `?page=1`, `?page=2`, ...) is a walk over items or
+        // pages, which n-plus-one and bulk-operation-flood cover.
+        let distinct_requests: HashSet<u64> = run.iter().map(|e| e.request_hash).collect();
+        if distinct_requests.len() * 2 > run.len() {
             return None;
         }
 
