@@ -40,7 +40,7 @@ enum Command {
         /// Shell to complete in.
         shell: clap_complete::Shell,
     },
-    /// Print the man page in roff; view it with `ratelint man | man -l -`.
+    /// Print the man page in roff. View it with `ratelint man | man -l -`.
     Man {
         /// Print the page of this subcommand, e.g. `analyze` for ratelint-analyze(1),
         /// instead of the overview page.
@@ -243,8 +243,14 @@ fn render_man_page(subcommand: Option<&str>) -> anyhow::Result<Vec<u8>> {
     let (command, title) = match subcommand {
         None => (command, "RATELINT".to_string()),
         Some(name) => {
-            let Some(found) = command.find_subcommand(name) else {
-                let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+            // clap's generated `help` subcommand has no page of its own.
+            let found = command.find_subcommand(name).filter(|_| name != "help");
+            let Some(found) = found else {
+                let names: Vec<&str> = command
+                    .get_subcommands()
+                    .map(|c| c.get_name())
+                    .filter(|name| *name != "help")
+                    .collect();
                 bail!(
                     "unknown subcommand `{name}`; expected one of {}",
                     names.join(", ")

@@ -146,8 +146,8 @@ fn explain_and_page_same_sections() {
     }
 }
 
-/// Prose lines of `ratelint explain` fit 80 columns; indented examples and the
-/// thresholds table are printed as written.
+/// Prose lines of `ratelint explain` fit 80 columns. Indented examples and the
+/// thresholds table are printed as written, so they are not checked.
 #[test]
 fn explain_prose_fits_80_columns() {
     for spec in rule_specs() {

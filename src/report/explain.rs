@@ -2,7 +2,7 @@
 //!
 //! Both come from the rule's TOML definition through one model ([`RuleDoc`]), so the
 //! terminal text and the Markdown pages always list the same sections in the same order
-//! and cannot drift apart. The terminal text is wrapped to 80 columns; the Markdown keeps
+//! and cannot drift apart. The terminal text is wrapped to 80 columns. The Markdown keeps
 //! each paragraph on one line, because a wrapped line that starts with `-`, `+` or `1.`
 //! would turn into a list.
 
@@ -210,8 +210,8 @@ fn generated_notice(source: &str) -> String {
 }
 
 /// Splits a documentation text into paragraphs and verbatim blocks. Lines indented by at
-/// least four spaces (or a tab) are verbatim, as in Markdown; other lines join into
-/// paragraphs that blank lines separate.
+/// least four spaces or a tab are verbatim, as in Markdown. Other lines join into
+/// paragraphs, which blank lines separate.
 fn parse_blocks(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut paragraph: Vec<&str> = Vec::new();
