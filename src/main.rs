@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use ratelint::analyze::{self, Analysis, InputPath};
 use ratelint::ingest::input::{FormatChoice, InputOptions};
@@ -34,6 +34,18 @@ enum Command {
     Explain {
         /// Rule name, e.g. `retry-after-ignored`.
         rule: String,
+    },
+    /// Print a shell completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions {
+        /// Shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page in roff. View it with `ratelint man | man -l -`.
+    Man {
+        /// Print the page of this subcommand, e.g. `analyze` for ratelint-analyze(1),
+        /// instead of the overview page.
+        #[arg(value_name = "SUBCOMMAND")]
+        subcommand: Option<String>,
     },
 }
 
@@ -210,7 +222,51 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             )?;
             Ok(EXIT_CLEAN)
         }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ratelint", &mut script);
+            write_ignoring_broken_pipe(io::stdout().write_all(&script))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Man { subcommand } => {
+            let page = render_man_page(subcommand.as_deref())?;
+            write_ignoring_broken_pipe(io::stdout().write_all(&page))?;
+            Ok(EXIT_CLEAN)
+        }
     }
+}
+
+/// Renders the man page of `ratelint`, or of `ratelint SUBCOMMAND` when one is named.
+fn render_man_page(subcommand: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    let mut command = Cli::command();
+    command.build();
+    let (command, title) = match subcommand {
+        None => (command, "RATELINT".to_string()),
+        Some(name) => {
+            // clap's generated `help` subcommand has no page of its own.
+            let found = command.find_subcommand(name).filter(|_| name != "help");
+            let Some(found) = found else {
+                let names: Vec<&str> = command
+                    .get_subcommands()
+                    .map(|c| c.get_name())
+                    .filter(|name| *name != "help")
+                    .collect();
+                bail!(
+                    "unknown subcommand `{name}`; expected one of {}",
+                    names.join(", ")
+                );
+            };
+            let full_name = format!("ratelint-{name}");
+            let title = full_name.to_uppercase();
+            (found.clone().display_name(full_name), title)
+        }
+    };
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command)
+        .title(title)
+        .source(format!("ratelint {}", env!("CARGO_PKG_VERSION")))
+        .render(&mut page)?;
+    Ok(page)
 }
 
 fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u8> {
