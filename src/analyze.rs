@@ -4,6 +4,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+use crate::baseline::BaselineOutcome;
 use crate::ingest::input::{InputOptions, is_stdin, read_input};
 use crate::ingest::{InputError, InputFormat, Skipped};
 use crate::model::overview::{EndpointStats, endpoint_overview};
@@ -69,6 +70,9 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// Rules that some inputs cannot fully support, and why.
     pub limitations: Vec<Limitation>,
+    /// What `--baseline` left out, which of its entries expired and which are stale;
+    /// `None` when no baseline was given.
+    pub baseline: Option<BaselineOutcome>,
 }
 
 impl Analysis {
@@ -332,6 +336,7 @@ pub fn analyze_exchanges(
         overview,
         findings,
         limitations,
+        baseline: None,
     }
 }
 

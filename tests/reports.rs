@@ -121,6 +121,7 @@ fn analysis(
         overview: Vec::new(),
         findings,
         limitations: Vec::new(),
+        baseline: None,
     }
 }
 
