@@ -70,8 +70,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// Rules that some inputs cannot fully support, and why.
     pub limitations: Vec<Limitation>,
-    /// What `--baseline` left out, which of its entries expired and which are stale;
-    /// `None` when no baseline was given.
+    /// Result of `--baseline`: the findings it left out and its expired and stale
+    /// entries. `None` when no baseline was given.
     pub baseline: Option<BaselineOutcome>,
 }
 

@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 
-/// The most severe finding of a sample, and the sample.
+/// Samples with the maximum severity of their findings, `None` for no finding.
 const FINDINGS: [(&str, Option<&str>); 3] = [
     ("samples/clean.har", None),
     ("samples/tight-polling.har", Some("warning")),
@@ -22,7 +22,7 @@ fn rank(severity: &str) -> u8 {
     }
 }
 
-/// The documented exit code for one combination.
+/// Returns the documented exit code for one combination.
 fn expected_code(max: Option<&str>, fail_on: &str, exit_zero: bool, input_error: bool) -> i32 {
     if input_error {
         return 2;

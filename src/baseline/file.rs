@@ -1,9 +1,9 @@
 //! The baseline file: TOML with one `[[finding]]` table per accepted fingerprint.
 //!
 //! People edit this file by hand (to add a `reason` or an `expires` date) and review
-//! it in pull requests, so every mistake is an error that names the file, line and
-//! column, and nothing is silently ignored: unknown keys, bad dates, malformed or
-//! duplicate fingerprints all fail. Values are checked after parsing, from
+//! it in pull requests. So every mistake is an error that names the file, line and
+//! column, and nothing is silently ignored. Unknown keys, bad dates, malformed or
+//! duplicate fingerprints all fail. Values are checked after parsing, at their
 //! [`toml::Spanned`] positions, so that the messages are ratelint's own.
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,7 +21,7 @@ use crate::rules::Finding;
 /// Version of the file format that this ratelint reads and writes.
 pub const FORMAT_VERSION: i64 = 1;
 
-/// Why a baseline file could not be used.
+/// Error from reading or checking a baseline file.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
     #[error("cannot read the baseline {path}: {source}")]
@@ -191,8 +191,8 @@ pub(super) fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// Writes a baseline that accepts every given finding, one entry per fingerprint,
 /// sorted by rule, host, endpoint and client so that a regenerated file diffs well.
-/// The `reason` and `expires` of an entry in `previous` with the same fingerprint are
-/// kept, so that regenerating a baseline does not drop acknowledgements; other
+/// An entry keeps the `reason` and `expires` of the entry in `previous` with the same
+/// fingerprint, so that regenerating a baseline does not drop acknowledgements. Other
 /// entries get them empty.
 pub fn render(findings: &[Finding], previous: Option<&Baseline>) -> String {
     let mut by_fingerprint: BTreeMap<String, &Finding> = BTreeMap::new();

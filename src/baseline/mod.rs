@@ -47,7 +47,7 @@ pub struct Entry {
     pub endpoint: String,
     pub client: String,
     pub message: String,
-    /// Why the finding is accepted; empty when no reason was given.
+    /// Reason the finding is accepted, empty when none was given.
     pub reason: String,
     /// Last day (UTC) on which the entry suppresses its findings.
     pub expires: Option<NaiveDate>,
@@ -97,7 +97,7 @@ pub struct Expired {
     pub findings: usize,
 }
 
-/// What applying a baseline to a run did.
+/// Result of applying a baseline to a run.
 #[derive(Clone, Debug)]
 pub struct BaselineOutcome {
     /// The baseline file as given.

@@ -51,7 +51,7 @@ struct JsonReport<'a> {
     baseline: Option<JsonBaseline<'a>>,
 }
 
-/// What the baseline left out, and its expired and stale entries.
+/// Baseline result: the number of suppressed findings and the expired and stale entries.
 #[derive(Serialize)]
 struct JsonBaseline<'a> {
     file: &'a str,
