@@ -4,6 +4,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+use crate::baseline::BaselineOutcome;
 use crate::ingest::input::{InputOptions, is_stdin, read_input};
 use crate::ingest::{InputError, InputFormat, Skipped};
 use crate::model::overview::{EndpointStats, endpoint_overview};
@@ -75,6 +76,9 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// Rules that some inputs cannot fully support, and why.
     pub limitations: Vec<Limitation>,
+    /// Result of `--baseline`: the findings it left out and its expired and stale
+    /// entries. `None` when no baseline was given.
+    pub baseline: Option<BaselineOutcome>,
 }
 
 impl Analysis {
@@ -348,6 +352,7 @@ pub fn analyze_exchanges(
         overview,
         findings,
         limitations,
+        baseline: None,
     }
 }
 

@@ -6,6 +6,7 @@
 //! steps together.
 
 pub mod analyze;
+pub mod baseline;
 pub mod ingest;
 pub mod model;
 pub mod report;

@@ -8,6 +8,7 @@ use anyhow::{Context as _, bail};
 use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use ratelint::analyze::{self, Analysis, InputPath};
+use ratelint::baseline::{self, Baseline};
 use ratelint::ingest::input::{FormatChoice, InputOptions};
 use ratelint::ingest::log::formats::{FormatOptions, LogFormatName};
 use ratelint::ingest::log::{ClientKey, ConvertOptions};
@@ -27,6 +28,9 @@ struct Cli {
 enum Command {
     /// Analyze HAR captures and access logs and report rate-limit anti-patterns.
     Analyze(AnalyzeArgs),
+    /// Write the current findings to a baseline file, which `analyze --baseline`
+    /// then leaves out, so that only new findings fail a build.
+    Baseline(BaselineArgs),
     /// List the rules.
     Rules,
     /// Print a rule's documentation: what it detects, why it hurts, known false
@@ -51,6 +55,46 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct AnalyzeArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Exit with code 1 when a finding of this severity or higher is reported.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+
+    /// Leave out the findings accepted in this baseline file (written by `ratelint
+    /// baseline`), and list its expired and stale entries.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Exit with code 0 even when findings reach `--fail-on`. Usage errors, invalid
+    /// baselines and unreadable inputs still exit with code 2.
+    #[arg(long)]
+    exit_zero: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct BaselineArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Baseline file to write. When it exists and is a valid baseline, the `reason`
+    /// and `expires` of entries that still match are kept.
+    #[arg(long, short = 'o', value_name = "FILE", default_value = baseline::DEFAULT_FILE)]
+    output: PathBuf,
+}
+
+/// Options that choose and read the inputs, shared by `analyze` and `baseline`.
+#[derive(clap::Args, Debug)]
+struct InputArgs {
     /// HAR files, access logs, directories, quoted glob patterns, or `-` for standard
     /// input. Directories are searched recursively for `*.har`, `*.log`, `*.log.N`,
     /// `*.gz`, `*.zst`, `access*`, `*.json`, `*.ndjson` and `*.jsonl` files. gzip and
@@ -83,18 +127,6 @@ struct AnalyzeArgs {
     /// Comma-separated or repeatable. 429 always counts.
     #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(400..600))]
     throttle_status: Vec<u16>,
-
-    /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
-    format: Format,
-
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
-
-    /// Exit with code 1 when a finding of this severity or higher is reported.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    fail_on: FailOn,
 }
 
 /// `--input-format` values: `auto`, `har`, or an access-log format.
@@ -206,6 +238,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     let rules = rules::builtin_rules().context("invalid built-in rule definition")?;
     match cli.command {
         Command::Analyze(args) => run_analyze(args, rules),
+        Command::Baseline(args) => run_baseline(args, rules),
         Command::Rules => {
             write_ignoring_broken_pipe(print_rules(&rules))?;
             Ok(EXIT_CLEAN)
@@ -270,6 +303,88 @@ fn render_man_page(subcommand: Option<&str>) -> anyhow::Result<Vec<u8>> {
 }
 
 fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u8> {
+    // The baseline is read first, so that a mistake in it fails before the inputs are.
+    let accepted = match &args.baseline {
+        Some(path) => Some(Baseline::load(path)?),
+        None => None,
+    };
+    let mut analysis = load_analysis(&args.input, &rules, args.output.as_deref())?;
+    if let Some(accepted) = &accepted {
+        baseline::apply(&mut analysis, accepted, baseline::today_utc());
+        if let Some(outcome) = &analysis.baseline {
+            for line in outcome.warning_lines() {
+                eprintln!("warning: {line}");
+            }
+        }
+    }
+
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let options = ReportOptions {
+        color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        width: table_width(to_terminal),
+        rules: rules.iter().map(|r| r.spec().clone()).collect(),
+    };
+    let reporter = report::reporter(args.format, options);
+    match &args.output {
+        Some(path) => {
+            let mut buffer = Vec::new();
+            reporter.write(&analysis, &mut buffer)?;
+            std::fs::write(path, buffer)
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            write_ignoring_broken_pipe(reporter.write(&analysis, &mut out))?;
+            write_ignoring_broken_pipe(out.flush())?;
+        }
+    }
+
+    Ok(exit_code(&analysis, args.fail_on, args.exit_zero))
+}
+
+/// Writes the baseline file. It is not written when an input could not be read,
+/// because it would then miss that input's findings.
+fn run_baseline(args: BaselineArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u8> {
+    // An existing baseline is read first, both to keep its acknowledgements and to
+    // avoid overwriting a file that is not a baseline.
+    let previous = if args.output.exists() {
+        Some(Baseline::load(&args.output).with_context(|| {
+            format!(
+                "{} exists and is not a valid baseline; fix it, remove it or give another \
+                 --output",
+                args.output.display()
+            )
+        })?)
+    } else {
+        None
+    };
+    let analysis = load_analysis(&args.input, &rules, Some(&args.output))?;
+    if analysis.summary.inputs_failed > 0 {
+        bail!(
+            "the baseline was not written because {} of the inputs could not be read; fix \
+             or leave out the inputs listed above",
+            analysis.summary.inputs_failed
+        );
+    }
+    let text = baseline::render(&analysis.findings, previous.as_ref());
+    std::fs::write(&args.output, text)
+        .with_context(|| format!("cannot write the baseline to {}", args.output.display()))?;
+    eprintln!(
+        "wrote the baseline {} (findings: {})",
+        args.output.display(),
+        analysis.findings.len()
+    );
+    Ok(EXIT_CLEAN)
+}
+
+/// Reads the inputs and runs the rules; `output` is the file the command will write,
+/// which must not be one of the inputs.
+fn load_analysis(
+    args: &InputArgs,
+    rules: &[Box<dyn Rule>],
+    output: Option<&Path>,
+) -> anyhow::Result<Analysis> {
     let profiles = Profiles::builtin().context("invalid built-in vendor profile")?;
     let files = analyze::collect_inputs(&args.inputs);
     if files.is_empty() {
@@ -283,7 +398,7 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
                 .join(", ")
         );
     }
-    if let Some(output) = &args.output {
+    if let Some(output) = output {
         reject_output_over_input(output, &files)?;
     }
 
@@ -309,32 +424,9 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
         ..InputOptions::default()
     };
     let (exchanges, inputs) = analyze::load_inputs(&files, &options);
-    let analysis = analyze::analyze_exchanges(&exchanges, inputs, &rules, &profiles);
+    let analysis = analyze::analyze_exchanges(&exchanges, inputs, rules, &profiles);
     report_input_problems(&analysis);
-
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let options = ReportOptions {
-        color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        width: table_width(to_terminal),
-        rules: rules.iter().map(|r| r.spec().clone()).collect(),
-    };
-    let reporter = report::reporter(args.format, options);
-    match &args.output {
-        Some(path) => {
-            let mut buffer = Vec::new();
-            reporter.write(&analysis, &mut buffer)?;
-            std::fs::write(path, buffer)
-                .with_context(|| format!("cannot write the report to {}", path.display()))?;
-        }
-        None => {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::new(stdout.lock());
-            write_ignoring_broken_pipe(reporter.write(&analysis, &mut out))?;
-            write_ignoring_broken_pipe(out.flush())?;
-        }
-    }
-
-    Ok(exit_code(&analysis, args.fail_on))
+    Ok(analysis)
 }
 
 /// Prints inputs that could not be read, or had skipped records, to standard error so
@@ -378,9 +470,15 @@ fn reject_output_over_input(output: &Path, inputs: &[InputPath]) -> anyhow::Resu
     Ok(())
 }
 
-fn exit_code(analysis: &Analysis, fail_on: FailOn) -> u8 {
+/// Returns the exit code: 2 when an input could not be read, even with
+/// `--exit-zero` (as ruff's `--exit-zero` still fails on errors), else 0 with
+/// `--exit-zero`, else 1 when a finding reaches `--fail-on`.
+fn exit_code(analysis: &Analysis, fail_on: FailOn, exit_zero: bool) -> u8 {
     if analysis.summary.inputs_failed > 0 {
         return EXIT_ERROR;
+    }
+    if exit_zero {
+        return EXIT_CLEAN;
     }
     match (fail_on.threshold(), analysis.max_severity()) {
         (Some(threshold), Some(max)) if max >= threshold => EXIT_FINDINGS,

@@ -124,6 +124,7 @@ fn analysis(
         overview: Vec::new(),
         findings,
         limitations: Vec::new(),
+        baseline: None,
     }
 }
 

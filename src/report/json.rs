@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::{ReportOptions, Reporter, input_path};
 use crate::analyze::{Analysis, InputSummary, Summary};
+use crate::baseline::{BaselineOutcome, Entry};
 use crate::ingest::InputFormat;
 use crate::model::overview::EndpointStats;
 use crate::model::{Endpoint, Position, Timestamp};
@@ -45,6 +46,69 @@ struct JsonReport<'a> {
     overview: Vec<JsonEndpointStats<'a>>,
     findings: Vec<JsonFinding<'a>>,
     limitations: Vec<JsonLimitation<'a>>,
+    /// Present only when a baseline was given, so that other reports keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
+}
+
+/// Baseline result: the number of suppressed findings and the expired and stale entries.
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    suppressed: usize,
+    expired: Vec<JsonBaselineEntry<'a>>,
+    stale: Vec<JsonBaselineEntry<'a>>,
+}
+
+/// A baseline entry, with its line in the baseline file.
+#[derive(Serialize)]
+struct JsonBaselineEntry<'a> {
+    fingerprint: &'a str,
+    line: usize,
+    rule: &'a str,
+    host: &'a str,
+    endpoint: &'a str,
+    client: &'a str,
+    reason: &'a str,
+    expires: Option<String>,
+    /// For expired entries: findings of this run that the entry no longer suppresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    findings: Option<usize>,
+}
+
+impl<'a> JsonBaselineEntry<'a> {
+    fn new(entry: &'a Entry, findings: Option<usize>) -> Self {
+        JsonBaselineEntry {
+            fingerprint: &entry.fingerprint,
+            line: entry.line,
+            rule: &entry.rule,
+            host: &entry.host,
+            endpoint: &entry.endpoint,
+            client: &entry.client,
+            reason: &entry.reason,
+            expires: entry.expires.map(|date| date.to_string()),
+            findings,
+        }
+    }
+}
+
+impl<'a> JsonBaseline<'a> {
+    fn new(outcome: &'a BaselineOutcome) -> Self {
+        JsonBaseline {
+            file: &outcome.path,
+            suppressed: outcome.suppressed.len(),
+            expired: outcome
+                .expired
+                .iter()
+                .map(|expired| JsonBaselineEntry::new(&expired.entry, Some(expired.findings)))
+                .collect(),
+            stale: outcome
+                .stale
+                .iter()
+                .map(|entry| JsonBaselineEntry::new(entry, None))
+                .collect(),
+        }
+    }
 }
 
 /// A rule that some inputs cannot fully support.
@@ -84,6 +148,7 @@ impl<'a> JsonReport<'a> {
                     reason: &limitation.reason,
                 })
                 .collect(),
+            baseline: analysis.baseline.as_ref().map(JsonBaseline::new),
         }
     }
 }

@@ -37,6 +37,7 @@ impl Reporter for MarkdownReporter {
         write_overview(&mut doc, analysis);
         write_findings(&mut doc, analysis, &self.options);
         write_limitations(&mut doc, analysis);
+        write_baseline(&mut doc, analysis);
         write_inputs(&mut doc, analysis);
         // Every section ends with a blank line; the file ends with exactly one newline.
         let doc = doc.trim_end();
@@ -126,6 +127,14 @@ const MAX_OVERVIEW_ROWS: usize = 25;
 fn write_findings(doc: &mut String, analysis: &Analysis, options: &ReportOptions) {
     doc.push_str("## Findings\n\n");
     if analysis.findings.is_empty() {
+        if analysis
+            .baseline
+            .as_ref()
+            .is_some_and(|outcome| !outcome.suppressed.is_empty())
+        {
+            doc.push_str("No findings outside the baseline.\n\n");
+            return;
+        }
         let enabled = options.rules.iter().filter(|r| r.enabled).count() as u64;
         if enabled == 0 {
             doc.push_str("No findings.\n\n");
@@ -268,6 +277,36 @@ fn write_limitations(doc: &mut String, analysis: &Analysis) {
         );
     }
     doc.push('\n');
+}
+
+/// Writes how many findings the baseline suppressed and lists its expired and stale
+/// entries. The section is left out when no baseline was given.
+fn write_baseline(doc: &mut String, analysis: &Analysis) {
+    let Some(outcome) = &analysis.baseline else {
+        return;
+    };
+    doc.push_str("## Baseline\n\n");
+    let _ = writeln!(doc, "{}\n", text(&outcome.suppressed_line()));
+    let groups = [
+        (
+            "Expired acknowledgements (their findings are reported again):",
+            outcome.expired_lines(),
+        ),
+        (
+            "Stale baseline entries (they matched no finding):",
+            outcome.stale_lines(),
+        ),
+    ];
+    for (title, notes) in groups {
+        if notes.is_empty() {
+            continue;
+        }
+        let _ = writeln!(doc, "{title}\n");
+        for note in notes {
+            let _ = writeln!(doc, "- {}", text(&note));
+        }
+        doc.push('\n');
+    }
 }
 
 /// Writes the inputs table, then what was skipped in each input and why.

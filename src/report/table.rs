@@ -18,6 +18,7 @@ use super::{
     time_span,
 };
 use crate::analyze::{Analysis, InputSummary};
+use crate::baseline::BaselineOutcome;
 use crate::model::{Position, Source, Timestamp};
 use crate::rules::{Finding, Limitation, Severity};
 
@@ -63,6 +64,11 @@ impl Reporter for TableReporter {
         if !analysis.limitations.is_empty() {
             lines.push(String::new());
             lines.extend(limitation_lines(&analysis.limitations, width));
+        }
+
+        if let Some(outcome) = &analysis.baseline {
+            lines.push(String::new());
+            lines.extend(baseline_lines(outcome, width));
         }
 
         if !analysis.findings.is_empty() {
@@ -162,6 +168,13 @@ fn no_findings_line(analysis: &Analysis, options: &ReportOptions) -> String {
             "No findings in the inputs that could be read; {} could not be read (see below).",
             count_noun(failed as u64, "input", "inputs")
         );
+    }
+    if analysis
+        .baseline
+        .as_ref()
+        .is_some_and(|outcome| !outcome.suppressed.is_empty())
+    {
+        return "No findings outside the baseline.".to_string();
     }
     let enabled = options.rules.iter().filter(|r| r.enabled).count() as u64;
     if enabled == 0 {
@@ -382,6 +395,36 @@ fn limitation_lines(limitations: &[Limitation], width: usize) -> Vec<String> {
             first.replace_range(..3, "  -");
         }
         lines.extend(wrapped);
+    }
+    lines
+}
+
+/// Notes how many findings the baseline suppressed, then its expired and stale
+/// entries, one bulleted paragraph each.
+fn baseline_lines(outcome: &BaselineOutcome, width: usize) -> Vec<String> {
+    let mut lines = wrap_words(&outcome.suppressed_line(), width, "");
+    let groups = [
+        (
+            "Expired acknowledgements (their findings are reported again):",
+            outcome.expired_lines(),
+        ),
+        (
+            "Stale baseline entries (they matched no finding):",
+            outcome.stale_lines(),
+        ),
+    ];
+    for (title, notes) in groups {
+        if notes.is_empty() {
+            continue;
+        }
+        lines.push(title.to_string());
+        for note in notes {
+            let mut wrapped = wrap_words(&note, width, "    ");
+            if let Some(first) = wrapped.first_mut() {
+                first.replace_range(..3, "  -");
+            }
+            lines.extend(wrapped);
+        }
     }
     lines
 }
