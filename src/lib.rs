@@ -6,6 +6,7 @@
 //! steps together.
 
 pub mod analyze;
+pub mod config;
 pub mod ingest;
 pub mod model;
 pub mod report;

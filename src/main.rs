@@ -8,11 +8,12 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use ratelint::analyze::{self, Analysis, InputPath};
+use ratelint::config::Config;
 use ratelint::ingest::input::{FormatChoice, InputOptions};
 use ratelint::ingest::log::formats::{FormatOptions, LogFormatName};
 use ratelint::ingest::log::{ClientKey, ConvertOptions};
 use ratelint::report::{self, Format, ReportOptions};
-use ratelint::rules::{self, Profiles, Rule, Severity};
+use ratelint::rules::{self, Rule, Severity};
 
 /// Finds the client behaviour that gets an application rate-limited (HTTP 429) in
 /// captured HTTP traffic, and prints how to fix it.
@@ -34,6 +35,14 @@ enum Command {
     Explain {
         /// Rule name, e.g. `retry-after-ignored`.
         rule: String,
+    },
+    /// Print the effective configuration as TOML: the built-in defaults with
+    /// `ratelint.toml` (or `--config FILE`) applied.
+    Config {
+        /// Configuration file. Default: `ratelint.toml` in the working directory, when
+        /// there is one.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
 }
 
@@ -81,8 +90,14 @@ struct AnalyzeArgs {
     output: Option<PathBuf>,
 
     /// Exit with code 1 when a finding of this severity or higher is reported.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    fail_on: FailOn,
+    /// Default: `fail_on` of the configuration, else `error`.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+
+    /// Configuration file. Default: `ratelint.toml` in the working directory, when
+    /// there is one. Command-line options win over it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 /// `--input-format` values: `auto`, `har`, or an access-log format.
@@ -140,17 +155,7 @@ fn parse_field(value: &str) -> Result<(String, String), String> {
 }
 
 fn parse_client_key(value: &str) -> Result<ClientKey, String> {
-    match value {
-        "ip" => Ok(ClientKey::Ip),
-        "xff" => Ok(ClientKey::Xff),
-        "user-agent" => Ok(ClientKey::UserAgent),
-        _ => match value.strip_prefix("field:") {
-            Some(name) if !name.is_empty() => Ok(ClientKey::Field(name.to_string())),
-            _ => Err(format!(
-                "expected ip, xff, user-agent or field:NAME, got `{value}`"
-            )),
-        },
-    }
+    ratelint::config::parse_client_key(value)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -159,6 +164,17 @@ enum FailOn {
     Warning,
     Info,
     Never,
+}
+
+impl From<ratelint::config::FailOn> for FailOn {
+    fn from(value: ratelint::config::FailOn) -> Self {
+        match value {
+            ratelint::config::FailOn::Error => FailOn::Error,
+            ratelint::config::FailOn::Warning => FailOn::Warning,
+            ratelint::config::FailOn::Info => FailOn::Info,
+            ratelint::config::FailOn::Never => FailOn::Never,
+        }
+    }
 }
 
 impl FailOn {
@@ -193,9 +209,17 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     let rules = rules::builtin_rules().context("invalid built-in rule definition")?;
     match cli.command {
-        Command::Analyze(args) => run_analyze(args, rules),
+        Command::Analyze(args) => {
+            let config = Config::load(args.config.as_deref())?;
+            run_analyze(args, config)
+        }
         Command::Rules => {
             write_ignoring_broken_pipe(print_rules(&rules))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Config { config } => {
+            let config = Config::load(config.as_deref())?;
+            write_ignoring_broken_pipe(io::stdout().write_all(config.to_toml()?.as_bytes()))?;
             Ok(EXIT_CLEAN)
         }
         Command::Explain { rule } => {
@@ -213,8 +237,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u8> {
-    let profiles = Profiles::builtin().context("invalid built-in vendor profile")?;
+fn run_analyze(args: AnalyzeArgs, config: Config) -> anyhow::Result<u8> {
+    let (rules, profiles) = (&config.rules, &config.profiles);
     let files = analyze::collect_inputs(&args.inputs);
     if files.is_empty() {
         bail!(
@@ -246,14 +270,19 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
             fields: args.fields.clone(),
         },
         convert: ConvertOptions {
-            client_key: args.client_key.clone().unwrap_or_default(),
+            client_key: args
+                .client_key
+                .clone()
+                .or_else(|| config.client_key.clone())
+                .unwrap_or_default(),
             throttle_statuses: args.throttle_status.clone(),
             default_host: None,
         },
         ..InputOptions::default()
     };
-    let (exchanges, inputs) = analyze::load_inputs(&files, &options);
-    let analysis = analyze::analyze_exchanges(&exchanges, inputs, &rules, &profiles);
+    let (mut exchanges, inputs) = analyze::load_inputs(&files, &options);
+    config.endpoints.apply(&mut exchanges);
+    let analysis = analyze::analyze_exchanges(&exchanges, inputs, rules, profiles);
     report_input_problems(&analysis);
 
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
@@ -278,7 +307,11 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
         }
     }
 
-    Ok(exit_code(&analysis, args.fail_on))
+    let fail_on = args
+        .fail_on
+        .or(config.fail_on.map(FailOn::from))
+        .unwrap_or(FailOn::Error);
+    Ok(exit_code(&analysis, fail_on))
 }
 
 /// Prints inputs that could not be read, or had skipped records, to standard error so
