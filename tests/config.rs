@@ -386,3 +386,30 @@ fn config_output_round_trips() {
     assert!(first.contains("ratelint.toml applied"), "{first}");
     assert!(second.contains("saved.toml applied"), "{second}");
 }
+
+fn finding_clients(report: &Value) -> Vec<String> {
+    let mut clients: Vec<String> = report["findings"]
+        .as_array()
+        .map(|findings| {
+            findings
+                .iter()
+                .filter_map(|f| f["client"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    clients.sort();
+    clients.dedup();
+    clients
+}
+
+#[test]
+fn client_key_from_config_and_flag() {
+    // Clients of the sample log reach nginx through a proxy at 10.20.0.5, so only
+    // their first X-Forwarded-For address tells them apart.
+    let dir = temp_dir_with(&[("ratelint.toml", "client_key = \"ip\"\n")]);
+    let (by_ip, _) = analyze(dir.path(), "nginx-api.log", &[]);
+    let (by_xff, _) = analyze(dir.path(), "nginx-api.log", &["--client-key", "xff"]);
+    assert!(finding_clients(&by_ip).contains(&"10.20.0.5".to_string()));
+    assert!(!finding_clients(&by_xff).contains(&"10.20.0.5".to_string()));
+    assert!(finding_clients(&by_xff).contains(&"203.0.113.21".to_string()));
+}
