@@ -7,6 +7,7 @@
 
 pub mod analyze;
 pub mod baseline;
+pub mod config;
 pub mod ingest;
 pub mod model;
 pub mod report;

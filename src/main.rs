@@ -9,11 +9,12 @@ use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use ratelint::analyze::{self, Analysis, InputPath};
 use ratelint::baseline::{self, Baseline};
+use ratelint::config::Config;
 use ratelint::ingest::input::{FormatChoice, InputOptions};
 use ratelint::ingest::log::formats::{FormatOptions, LogFormatName};
 use ratelint::ingest::log::{ClientKey, ConvertOptions};
 use ratelint::report::{self, Format, ReportOptions};
-use ratelint::rules::{self, Profiles, Rule, Severity};
+use ratelint::rules::{self, Rule, Severity};
 
 /// Finds the client behaviour that gets an application rate-limited (HTTP 429) in
 /// captured HTTP traffic, and prints how to fix it.
@@ -51,6 +52,14 @@ enum Command {
         #[arg(value_name = "SUBCOMMAND")]
         subcommand: Option<String>,
     },
+    /// Print the effective configuration as TOML: the built-in defaults with
+    /// `ratelint.toml` (or `--config FILE`) applied.
+    Config {
+        /// Configuration file. Default: `ratelint.toml` in the working directory, when
+        /// there is one.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -67,8 +76,9 @@ struct AnalyzeArgs {
     output: Option<PathBuf>,
 
     /// Exit with code 1 when a finding of this severity or higher is reported.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    fail_on: FailOn,
+    /// Default: `fail_on` of the configuration, else `error`.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
 
     /// Leave out the findings accepted in this baseline file (written by `ratelint
     /// baseline`), and list its expired and stale entries.
@@ -127,6 +137,11 @@ struct InputArgs {
     /// Comma-separated or repeatable. 429 always counts.
     #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(400..600))]
     throttle_status: Vec<u16>,
+
+    /// Configuration file. Default: `ratelint.toml` in the working directory, when
+    /// there is one. Command-line options win over it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 /// `--input-format` values: `auto`, `har`, or an access-log format.
@@ -184,17 +199,7 @@ fn parse_field(value: &str) -> Result<(String, String), String> {
 }
 
 fn parse_client_key(value: &str) -> Result<ClientKey, String> {
-    match value {
-        "ip" => Ok(ClientKey::Ip),
-        "xff" => Ok(ClientKey::Xff),
-        "user-agent" => Ok(ClientKey::UserAgent),
-        _ => match value.strip_prefix("field:") {
-            Some(name) if !name.is_empty() => Ok(ClientKey::Field(name.to_string())),
-            _ => Err(format!(
-                "expected ip, xff, user-agent or field:NAME, got `{value}`"
-            )),
-        },
-    }
+    ratelint::config::parse_client_key(value)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -203,6 +208,17 @@ enum FailOn {
     Warning,
     Info,
     Never,
+}
+
+impl From<ratelint::config::FailOn> for FailOn {
+    fn from(value: ratelint::config::FailOn) -> Self {
+        match value {
+            ratelint::config::FailOn::Error => FailOn::Error,
+            ratelint::config::FailOn::Warning => FailOn::Warning,
+            ratelint::config::FailOn::Info => FailOn::Info,
+            ratelint::config::FailOn::Never => FailOn::Never,
+        }
+    }
 }
 
 impl FailOn {
@@ -237,8 +253,19 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     let rules = rules::builtin_rules().context("invalid built-in rule definition")?;
     match cli.command {
-        Command::Analyze(args) => run_analyze(args, rules),
-        Command::Baseline(args) => run_baseline(args, rules),
+        Command::Analyze(args) => {
+            let config = Config::load(args.input.config.as_deref())?;
+            run_analyze(args, config)
+        }
+        Command::Baseline(args) => {
+            let config = Config::load(args.input.config.as_deref())?;
+            run_baseline(args, config)
+        }
+        Command::Config { config } => {
+            let config = Config::load(config.as_deref())?;
+            write_ignoring_broken_pipe(io::stdout().write_all(config.to_toml()?.as_bytes()))?;
+            Ok(EXIT_CLEAN)
+        }
         Command::Rules => {
             write_ignoring_broken_pipe(print_rules(&rules))?;
             Ok(EXIT_CLEAN)
@@ -302,13 +329,14 @@ fn render_man_page(subcommand: Option<&str>) -> anyhow::Result<Vec<u8>> {
     Ok(page)
 }
 
-fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u8> {
+fn run_analyze(args: AnalyzeArgs, config: Config) -> anyhow::Result<u8> {
+    let rules = &config.rules;
     // The baseline is read first, so that a mistake in it fails before the inputs are.
     let accepted = match &args.baseline {
         Some(path) => Some(Baseline::load(path)?),
         None => None,
     };
-    let mut analysis = load_analysis(&args.input, &rules, args.output.as_deref())?;
+    let mut analysis = load_analysis(&args.input, &config, args.output.as_deref())?;
     if let Some(accepted) = &accepted {
         baseline::apply(&mut analysis, accepted, baseline::today_utc());
         if let Some(outcome) = &analysis.baseline {
@@ -340,12 +368,16 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
         }
     }
 
-    Ok(exit_code(&analysis, args.fail_on, args.exit_zero))
+    let fail_on = args
+        .fail_on
+        .or(config.fail_on.map(FailOn::from))
+        .unwrap_or(FailOn::Error);
+    Ok(exit_code(&analysis, fail_on, args.exit_zero))
 }
 
 /// Writes the baseline file. It is not written when an input could not be read,
 /// because it would then miss that input's findings.
-fn run_baseline(args: BaselineArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u8> {
+fn run_baseline(args: BaselineArgs, config: Config) -> anyhow::Result<u8> {
     // An existing baseline is read first, both to keep its acknowledgements and to
     // avoid overwriting a file that is not a baseline.
     let previous = if args.output.exists() {
@@ -359,7 +391,7 @@ fn run_baseline(args: BaselineArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result
     } else {
         None
     };
-    let analysis = load_analysis(&args.input, &rules, Some(&args.output))?;
+    let analysis = load_analysis(&args.input, &config, Some(&args.output))?;
     if analysis.summary.inputs_failed > 0 {
         bail!(
             "the baseline was not written because {} of the inputs could not be read; fix \
@@ -382,10 +414,9 @@ fn run_baseline(args: BaselineArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result
 /// which must not be one of the inputs.
 fn load_analysis(
     args: &InputArgs,
-    rules: &[Box<dyn Rule>],
+    config: &Config,
     output: Option<&Path>,
 ) -> anyhow::Result<Analysis> {
-    let profiles = Profiles::builtin().context("invalid built-in vendor profile")?;
     let files = analyze::collect_inputs(&args.inputs);
     if files.is_empty() {
         bail!(
@@ -417,14 +448,19 @@ fn load_analysis(
             fields: args.fields.clone(),
         },
         convert: ConvertOptions {
-            client_key: args.client_key.clone().unwrap_or_default(),
+            client_key: args
+                .client_key
+                .clone()
+                .or_else(|| config.client_key.clone())
+                .unwrap_or_default(),
             throttle_statuses: args.throttle_status.clone(),
             default_host: None,
         },
         ..InputOptions::default()
     };
-    let (exchanges, inputs) = analyze::load_inputs(&files, &options);
-    let analysis = analyze::analyze_exchanges(&exchanges, inputs, rules, &profiles);
+    let (mut exchanges, inputs) = analyze::load_inputs(&files, &options);
+    config.endpoints.apply(&mut exchanges);
+    let analysis = analyze::analyze_exchanges(&exchanges, inputs, &config.rules, &config.profiles);
     report_input_problems(&analysis);
     Ok(analysis)
 }

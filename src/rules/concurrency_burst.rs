@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
+use super::config::{RuleConfigError, RuleOverride, RuleSpec, parse_rule_file_with};
 use super::stats::{Episode, in_flight_episodes};
 use super::{ClientHostGroup, Confidence, Context, Finding, Need, Needs, Requirement, Rule};
 use crate::model::time::format_duration_micros;
@@ -40,9 +40,16 @@ pub struct Detector {
     thresholds: Thresholds,
 }
 
+/// Loads the rule from its embedded definition.
 pub fn load() -> Result<Box<dyn Rule>, RuleConfigError> {
+    load_with(&RuleOverride::default())
+}
+
+/// Loads the rule from its embedded definition with the user's `overrides` applied.
+pub fn load_with(overrides: &RuleOverride) -> Result<Box<dyn Rule>, RuleConfigError> {
     let file = "rules/concurrency-burst.toml";
-    let (spec, thresholds): (RuleSpec, Thresholds) = parse_rule_file(file, DEFINITION, NAME)?;
+    let (spec, thresholds): (RuleSpec, Thresholds) =
+        parse_rule_file_with(file, DEFINITION, NAME, overrides)?;
     let invalid = |key: &str| RuleConfigError {
         file: file.to_string(),
         message: format!("invalid thresholds.{key}: expected a whole number of 1 or more"),

@@ -2,7 +2,8 @@
 //!
 //! A rule never parses input and never formats output: it reads [`Exchange`]s through a
 //! [`Context`] and returns [`Finding`]s. Thresholds, severities, fix texts and docs come
-//! from `rules/<name>.toml`, embedded in the binary at build time.
+//! from `rules/<name>.toml`, embedded in the binary at build time, and the user's
+//! configuration may override them per rule ([`RuleOverride`]).
 
 pub mod capability;
 pub mod config;
@@ -26,7 +27,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 pub use capability::{Capability, Limitation, Need, Needs, Requirement};
-pub use config::{RuleConfigError, RuleSpec};
+pub use config::{RuleConfigError, RuleOverride, RuleSpec};
 pub use finding::{Confidence, Evidence, Finding, Severity};
 pub use profiles::Profiles;
 
@@ -61,16 +62,40 @@ pub const RULE_NAMES: [&str; 8] = [
 
 /// Loads every built-in rule from its embedded definition.
 pub fn builtin_rules() -> Result<Vec<Box<dyn Rule>>, RuleConfigError> {
-    Ok(vec![
-        concurrency_burst::load()?,
-        tight_polling::load()?,
-        retry_without_backoff::load()?,
-        n_plus_one::load()?,
-        endpoint_hotspot::load()?,
-        retry_after_ignored::load()?,
-        bulk_operation_flood::load()?,
-        remaining_quota_ignored::load()?,
-    ])
+    builtin_rules_with(&BTreeMap::new())
+}
+
+/// Signature of a rule module's `load_with`.
+type Loader = fn(&RuleOverride) -> Result<Box<dyn Rule>, RuleConfigError>;
+
+/// Every rule's loader with its name, in cause order.
+const LOADERS: [(&str, Loader); 8] = [
+    (concurrency_burst::NAME, concurrency_burst::load_with),
+    (tight_polling::NAME, tight_polling::load_with),
+    (
+        retry_without_backoff::NAME,
+        retry_without_backoff::load_with,
+    ),
+    (n_plus_one::NAME, n_plus_one::load_with),
+    (endpoint_hotspot::NAME, endpoint_hotspot::load_with),
+    (retry_after_ignored::NAME, retry_after_ignored::load_with),
+    (bulk_operation_flood::NAME, bulk_operation_flood::load_with),
+    (
+        remaining_quota_ignored::NAME,
+        remaining_quota_ignored::load_with,
+    ),
+];
+
+/// Loads every built-in rule with the user's overrides, keyed by rule name, applied.
+/// Keys that name no rule are ignored here, so the caller checks them.
+pub fn builtin_rules_with(
+    overrides: &BTreeMap<String, RuleOverride>,
+) -> Result<Vec<Box<dyn Rule>>, RuleConfigError> {
+    let none = RuleOverride::default();
+    LOADERS
+        .iter()
+        .map(|(name, load)| load(overrides.get(*name).unwrap_or(&none)))
+        .collect()
 }
 
 /// API traffic of one client to one host, in start order.

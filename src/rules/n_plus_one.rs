@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
+use super::config::{RuleConfigError, RuleOverride, RuleSpec, parse_rule_file_with};
 use super::stats::millis_to_micros;
 use super::{ClientHostGroup, Confidence, Context, Finding, Need, Needs, Requirement, Rule};
 use crate::model::Exchange;
@@ -36,9 +36,16 @@ pub struct Detector {
     thresholds: Thresholds,
 }
 
+/// Loads the rule from its embedded definition.
 pub fn load() -> Result<Box<dyn Rule>, RuleConfigError> {
+    load_with(&RuleOverride::default())
+}
+
+/// Loads the rule from its embedded definition with the user's `overrides` applied.
+pub fn load_with(overrides: &RuleOverride) -> Result<Box<dyn Rule>, RuleConfigError> {
     let file = "rules/n-plus-one.toml";
-    let (spec, thresholds): (RuleSpec, Thresholds) = parse_rule_file(file, DEFINITION, NAME)?;
+    let (spec, thresholds): (RuleSpec, Thresholds) =
+        parse_rule_file_with(file, DEFINITION, NAME, overrides)?;
     let invalid = |key: &str, expected: &str| RuleConfigError {
         file: file.to_string(),
         message: format!("invalid thresholds.{key}: expected {expected}"),

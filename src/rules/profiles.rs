@@ -256,6 +256,22 @@ impl Profiles {
         Ok(Profiles { profiles })
     }
 
+    /// Returns the loaded profiles, in lookup order.
+    pub fn iter(&self) -> impl Iterator<Item = &Profile> {
+        self.profiles.iter()
+    }
+
+    /// Keeps only the profiles for which `keep` returns true.
+    pub fn retain(&mut self, keep: impl FnMut(&Profile) -> bool) {
+        self.profiles.retain(keep);
+    }
+
+    /// Appends the profiles of `other`, which lose to the present ones for a host that
+    /// both cover.
+    pub fn extend(&mut self, other: Profiles) {
+        self.profiles.extend(other.profiles);
+    }
+
     /// Returns the first profile whose host patterns match `host`.
     pub fn profile_for(&self, host: &str) -> Option<&Profile> {
         self.profiles.iter().find(|p| p.covers(host))

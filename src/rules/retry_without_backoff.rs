@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::config::{RuleConfigError, RuleSpec, parse_rule_file};
+use super::config::{RuleConfigError, RuleOverride, RuleSpec, parse_rule_file_with};
 use super::stats::{linear_fit, median};
 use super::{
     ClientHostGroup, Confidence, Context, Finding, Need, Needs, Requirement, Rule, Severity,
@@ -53,9 +53,16 @@ pub struct Detector {
     thresholds: Thresholds,
 }
 
+/// Loads the rule from its embedded definition.
 pub fn load() -> Result<Box<dyn Rule>, RuleConfigError> {
+    load_with(&RuleOverride::default())
+}
+
+/// Loads the rule from its embedded definition with the user's `overrides` applied.
+pub fn load_with(overrides: &RuleOverride) -> Result<Box<dyn Rule>, RuleConfigError> {
     let file = "rules/retry-without-backoff.toml";
-    let (spec, thresholds): (RuleSpec, Thresholds) = parse_rule_file(file, DEFINITION, NAME)?;
+    let (spec, thresholds): (RuleSpec, Thresholds) =
+        parse_rule_file_with(file, DEFINITION, NAME, overrides)?;
     let invalid = |key: &str, expected: &str| RuleConfigError {
         file: file.to_string(),
         message: format!("invalid thresholds.{key}: expected {expected}"),
@@ -453,9 +460,12 @@ mod tests {
     const PATH: &str = "/api/v1/users/00u1ab2CDefGhIJk3l4";
 
     fn detector() -> Detector {
-        let (spec, thresholds) =
-            parse_rule_file("rules/retry-without-backoff.toml", DEFINITION, NAME)
-                .expect("embedded definition is valid");
+        let (spec, thresholds) = crate::rules::config::parse_rule_file(
+            "rules/retry-without-backoff.toml",
+            DEFINITION,
+            NAME,
+        )
+        .expect("embedded definition is valid");
         Detector { spec, thresholds }
     }
 
