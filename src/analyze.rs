@@ -32,6 +32,10 @@ pub struct InputSummary {
     pub not_access: u64,
     /// Reason the input could not be read, when it could not.
     pub error: Option<String>,
+    /// One-based line on which each HAR entry starts, by entry index (0 when unknown);
+    /// empty for logs. Only CI reports use it, so it is left out of the JSON report.
+    #[serde(skip)]
+    pub entry_lines: Vec<u32>,
 }
 
 /// Counts over the whole run.
@@ -293,6 +297,7 @@ pub fn load_inputs(
                     skipped_total: loaded.skipped_total,
                     not_access: loaded.not_access,
                     error: None,
+                    entry_lines: loaded.entry_lines,
                 });
                 exchanges.extend(loaded.exchanges);
             }
@@ -306,6 +311,7 @@ pub fn load_inputs(
                 skipped_total: 0,
                 not_access: 0,
                 error: Some(error),
+                entry_lines: Vec::new(),
             }),
         }
     }

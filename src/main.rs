@@ -80,6 +80,12 @@ struct AnalyzeArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
 
+    /// Also write a report in FORMAT to FILE, e.g. `--report sarif=ratelint.sarif`.
+    /// Repeatable; FORMAT is any `--format` value. `--format` still chooses the report
+    /// on standard output (or `--output`).
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
+    reports: Vec<(Format, PathBuf)>,
+
     /// Exit with code 1 when a finding of this severity or higher is reported.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
@@ -137,6 +143,32 @@ fn parse_field(value: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!("expected NAME=FIELD, got `{value}`")),
     }
+}
+
+fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
+    let formats = || {
+        Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some((name, file)) = value.split_once('=') else {
+        return Err(format!(
+            "expected FORMAT=FILE, e.g. sarif=ratelint.sarif, got `{value}`"
+        ));
+    };
+    if file.is_empty() {
+        return Err(format!("missing FILE after `{name}=`"));
+    }
+    let format = Format::from_str(name.trim(), true).map_err(|_| {
+        format!(
+            "unknown report format `{name}`: expected one of {}",
+            formats()
+        )
+    })?;
+    Ok((format, PathBuf::from(file)))
 }
 
 fn parse_client_key(value: &str) -> Result<ClientKey, String> {
@@ -228,7 +260,17 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
         );
     }
     if let Some(output) = &args.output {
-        reject_output_over_input(output, &files)?;
+        reject_output_over_input("--output", output, &files)?;
+    }
+    for (index, (_, path)) in args.reports.iter().enumerate() {
+        reject_output_over_input("--report", path, &files)?;
+        let earlier = args.reports[..index].iter().map(|(_, p)| p);
+        if args.output.iter().chain(earlier).any(|other| other == path) {
+            bail!(
+                "{} is named by two reports; give each report its own file",
+                path.display()
+            );
+        }
     }
 
     if args.log_format.is_some()
@@ -262,6 +304,7 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
         width: table_width(to_terminal),
         rules: rules.iter().map(|r| r.spec().clone()).collect(),
     };
+    write_extra_reports(&analysis, &args.reports, &options)?;
     let reporter = report::reporter(args.format, options);
     match &args.output {
         Some(path) => {
@@ -279,6 +322,26 @@ fn run_analyze(args: AnalyzeArgs, rules: Vec<Box<dyn Rule>>) -> anyhow::Result<u
     }
 
     Ok(exit_code(&analysis, args.fail_on))
+}
+
+/// Writes the `--report FORMAT=FILE` reports. Files get no colour, and tables the
+/// width they would have on standard output.
+fn write_extra_reports(
+    analysis: &Analysis,
+    reports: &[(Format, PathBuf)],
+    options: &ReportOptions,
+) -> anyhow::Result<()> {
+    for (format, path) in reports {
+        let options = ReportOptions {
+            color: false,
+            ..options.clone()
+        };
+        let mut buffer = Vec::new();
+        report::reporter(*format, options).write(analysis, &mut buffer)?;
+        std::fs::write(path, buffer)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Prints inputs that could not be read, or had skipped records, to standard error so
@@ -303,8 +366,13 @@ fn report_input_problems(analysis: &Analysis) {
     }
 }
 
-/// Fails when `--output` names one of the inputs, which the report would overwrite.
-fn reject_output_over_input(output: &Path, inputs: &[InputPath]) -> anyhow::Result<()> {
+/// Fails when `--output` or `--report` (named by `option`) names one of the inputs,
+/// which the report would overwrite.
+fn reject_output_over_input(
+    option: &str,
+    output: &Path,
+    inputs: &[InputPath],
+) -> anyhow::Result<()> {
     let Ok(output_identity) = std::fs::canonicalize(output) else {
         // The output does not exist yet, so it cannot be an input.
         return Ok(());
@@ -314,7 +382,7 @@ fn reject_output_over_input(output: &Path, inputs: &[InputPath]) -> anyhow::Resu
             && std::fs::canonicalize(path).is_ok_and(|identity| identity == output_identity)
         {
             bail!(
-                "--output {} is also an input; write the report to another file",
+                "{option} {} is also an input; write the report to another file",
                 output.display()
             );
         }

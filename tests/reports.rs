@@ -35,6 +35,7 @@ fn input(path: &str, records: u64, cache_hits: u64) -> InputSummary {
         skipped_total: 0,
         not_access: 0,
         error: None,
+        entry_lines: Vec::new(),
     }
 }
 
@@ -186,6 +187,7 @@ fn busy_run() -> Analysis {
         skipped_total: 0,
         not_access: 0,
         error: Some("captures/broken.har: invalid JSON at line 1, column 2".to_string()),
+        entry_lines: Vec::new(),
     };
 
     let retry = finding(

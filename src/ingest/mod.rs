@@ -68,6 +68,9 @@ pub struct Loaded {
     pub skipped: Vec<Skipped>,
     /// Total number of skipped records; `skipped` may hold only the first few.
     pub skipped_total: u64,
+    /// One-based line on which each HAR entry starts, by entry index, so that CI
+    /// reports can point at a line; empty for logs, whose positions are lines already.
+    pub entry_lines: Vec<u32>,
 }
 
 /// An input file that could not be read at all.
