@@ -4,12 +4,13 @@
 //! GitHub keeps at most 10 annotations of each level (error, warning, notice) per step
 //! and 50 per job, and drops the rest without a word. So this report emits at most 10
 //! per level, most severe and earliest first (the order findings arrive in), and then a
-//! notice that says how many were left out. That notice takes one of the 10 notice
-//! places, so notices for findings stop at 9 when anything is left out.
+//! notice with the number left out. That notice takes one of the 10 notice places, so
+//! notices for findings stop at 9 when anything is left out.
 //!
-//! Escaping follows the runner's rules (actions/toolkit `command.ts`): in the message,
-//! `%`, `\r` and `\n` become `%25`, `%0D` and `%0A`; in property values `:` and `,`
-//! become `%3A` and `%2C` as well, because they delimit the properties.
+//! Escaping matches `escapeData` and `escapeProperty` in `command.js` of GitHub's
+//! `@actions/core` toolkit. In the message, `%`, `\r` and `\n` become `%25`, `%0D` and
+//! `%0A`. Property values also get `:` and `,` as `%3A` and `%2C`, because those
+//! characters delimit the properties.
 
 use std::io;
 
@@ -74,7 +75,7 @@ fn render(analysis: &Analysis) -> String {
             ))
         ));
     }
-    // A plain line, not a command, so that the log says what the run found.
+    // A plain line, not a command, so that the log shows what the run found.
     let breakdown = severity_breakdown(&analysis.findings);
     let summary = if breakdown.is_empty() {
         "no findings".to_string()

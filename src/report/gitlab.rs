@@ -30,8 +30,8 @@ impl Reporter for GitlabReporter {
 
 /// Maps a severity onto GitLab's scale (info, minor, major, critical, blocker). An
 /// error-level finding is a pattern that gets the client throttled, not a broken
-/// build, so it maps to `major` and leaves `critical` and `blocker` unused, as ruff
-/// and other linters do.
+/// build, so it maps to `major` and leaves `critical` and `blocker` unused. The
+/// Markdown linter rumdl maps its errors to `major` too.
 fn severity(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "major",
@@ -62,8 +62,8 @@ fn issues(analysis: &Analysis) -> Value {
 }
 
 /// Builds the issue of one finding, placed on the first request of its evidence. A
-/// finding without evidence, or on standard input, points at line 1 of its path, as
-/// GitLab requires a location.
+/// finding without a known line points at line 1, because GitLab requires
+/// `location.lines.begin`.
 fn issue(analysis: &Analysis, finding: &Finding, fingerprint: String) -> Value {
     let first = finding.evidence.sources.first();
     let path = first.map_or("?", |source| input_path(analysis, source));

@@ -156,31 +156,7 @@ fn failure(analysis: &Analysis, finding: &Finding) -> String {
         "Client {} on {}, {}, from {} to {}.",
         finding.client, finding.host, target, finding.start, finding.end
     );
-    // Consecutive requests of one input share its path: `a.har: entry 0, entry 2`.
-    let mut groups: Vec<(u32, Vec<String>)> = Vec::new();
-    for source in &finding.evidence.sources {
-        let label = position_label(source.position);
-        match groups.last_mut() {
-            Some((input, labels)) if *input == source.input => labels.push(label),
-            _ => groups.push((source.input, vec![label])),
-        }
-    }
-    let listed: Vec<String> = groups
-        .iter()
-        .map(|(input, labels)| {
-            let path = analysis
-                .inputs
-                .get(*input as usize)
-                .map_or("?", |input| input.path.as_str());
-            format!("{path}: {}", labels.join(", "))
-        })
-        .collect();
-    let unlisted = finding.evidence.more;
-    let _ = write!(text, "Evidence: {}", listed.join("; "));
-    if unlisted > 0 {
-        let _ = write!(text, " and {unlisted} more");
-    }
-    let _ = writeln!(text, ".");
+    let _ = writeln!(text, "Evidence: {}.", evidence(analysis, finding));
     let _ = writeln!(text, "Fix: {}", finding.fix);
     let _ = write!(text, "Fingerprint: {}", finding.fingerprint());
     format!(
@@ -191,10 +167,39 @@ fn failure(analysis: &Analysis, finding: &Finding) -> String {
     )
 }
 
-/// Escapes text for an XML attribute or element. Characters that XML 1.0 does not
-/// allow at all (most C0 controls, lone surrogates cannot occur in a `str`, U+FFFE
-/// and U+FFFF) are replaced with U+FFFD, because no escape makes them valid; line
-/// breaks and tabs become character references so attribute values keep them.
+/// Lists the requests behind a finding. Consecutive requests of one input share its
+/// path: `a.har: entry 0, entry 2 and 5 more`.
+fn evidence(analysis: &Analysis, finding: &Finding) -> String {
+    let mut groups: Vec<(u32, Vec<String>)> = Vec::new();
+    for source in &finding.evidence.sources {
+        let label = position_label(source.position);
+        match groups.last_mut() {
+            Some((input, labels)) if *input == source.input => labels.push(label),
+            _ => groups.push((source.input, vec![label])),
+        }
+    }
+
+    let listed: Vec<String> = groups
+        .iter()
+        .map(|(input, labels)| {
+            let path = analysis
+                .inputs
+                .get(*input as usize)
+                .map_or("?", |input| input.path.as_str());
+            format!("{path}: {}", labels.join(", "))
+        })
+        .collect();
+    let mut text = listed.join("; ");
+    if finding.evidence.more > 0 {
+        text.push_str(&format!(" and {} more", finding.evidence.more));
+    }
+    text
+}
+
+/// Escapes text for an XML attribute or element. XML 1.0 forbids C0 control
+/// characters other than tab and line breaks, and U+FFFE and U+FFFF, even as character
+/// references, so they are replaced with U+FFFD. Line breaks and tabs become character
+/// references, so that attribute values keep them.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

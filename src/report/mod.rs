@@ -23,8 +23,11 @@ use crate::rules::{Finding, RuleSpec, Severity};
 /// Output formats of `ratelint analyze`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// A table for the terminal.
     Table,
+    /// An audit report in Markdown.
     Markdown,
+    /// The versioned JSON schema.
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,

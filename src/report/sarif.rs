@@ -1,8 +1,7 @@
 //! SARIF 2.1.0 report, for GitHub code scanning and other SARIF viewers.
 //!
-//! Code scanning accepts a subset of SARIF: it needs `tool.driver.name`, a `ruleId` and
-//! `message.text` per result, and a `physicalLocation` whose `artifactLocation.uri` is
-//! relative to the repository root (or a `file://` URI inside the checkout) with a
+//! GitHub code scanning reads a subset of SARIF 2.1.0 and places an alert with the
+//! result's `physicalLocation`: an `artifactLocation.uri` of a repository file and a
 //! `region.startLine`. ratelint's findings are about traffic, not source code, so the
 //! location is the capture or log that shows the first request of the finding: the line
 //! of a log, or the line on which a HAR entry opens. The rest of the evidence becomes
@@ -23,9 +22,9 @@ use crate::rules::{Finding, RuleSpec, Severity};
 /// SchemaStore, which editors and validators resolve).
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// The `uriBaseId` of relative input paths. SARIF 2.1.0 (section 3.4.4) asks for a
-/// `uriBaseId` on relative URIs, and `%SRCROOT%` is the name that code scanning and
-/// the SARIF SDK use for the root of the checkout.
+/// The `uriBaseId` of relative input paths: the conventional name of the checkout's
+/// root, which tells a consumer that the URI is relative and to what.
+// NOTE: not yet checked with a real code scanning upload.
 const SRCROOT: &str = "%SRCROOT%";
 
 /// Maximum number of related locations per result. Evidence is capped at
@@ -66,7 +65,7 @@ pub fn sarif_log(analysis: &Analysis, rules: &[RuleSpec]) -> Value {
     );
     run.insert("invocations".into(), json!([invocation(analysis)]));
     if has_relative_uri(analysis) {
-        // Declared without a `uri`: the consumer knows where the checkout is.
+        // Declared without a `uri`, because only the consumer has the checkout.
         run.insert(
             "originalUriBaseIds".into(),
             json!({ SRCROOT: { "description": { "text": "The directory ratelint ran in." } } }),
