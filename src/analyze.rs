@@ -39,6 +39,10 @@ pub struct InputSummary {
     pub warnings: Vec<String>,
     /// Reason the input could not be read, when it could not.
     pub error: Option<String>,
+    /// One-based line on which each HAR entry starts, by entry index (0 when unknown);
+    /// empty for logs. Only CI reports use it, so it is left out of the JSON report.
+    #[serde(skip)]
+    pub entry_lines: Vec<u32>,
 }
 
 /// Counts over the whole run.
@@ -310,6 +314,7 @@ pub fn load_inputs(
                     not_access: loaded.not_access,
                     warnings: loaded.warnings,
                     error: None,
+                    entry_lines: loaded.entry_lines,
                 });
                 exchanges.extend(loaded.exchanges);
             }
@@ -326,6 +331,7 @@ pub fn load_inputs(
                 not_access: 0,
                 warnings: Vec::new(),
                 error: Some(error),
+                entry_lines: Vec::new(),
             }),
         }
     }

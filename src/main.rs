@@ -75,6 +75,12 @@ struct AnalyzeArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
 
+    /// Also write a report in FORMAT to FILE, e.g. `--report sarif=ratelint.sarif`.
+    /// Repeatable; FORMAT is any `--format` value. `--format` still chooses the report
+    /// on standard output (or `--output`).
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
+    reports: Vec<(Format, PathBuf)>,
+
     /// Exit with code 1 when a finding of this severity or higher is reported.
     /// Default: `fail_on` of the configuration, else `error`.
     #[arg(long, value_enum)]
@@ -196,6 +202,32 @@ fn parse_field(value: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!("expected NAME=FIELD, got `{value}`")),
     }
+}
+
+fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
+    let formats = || {
+        Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some((name, file)) = value.split_once('=') else {
+        return Err(format!(
+            "expected FORMAT=FILE, e.g. sarif=ratelint.sarif, got `{value}`"
+        ));
+    };
+    if file.is_empty() {
+        return Err(format!("missing FILE after `{name}=`"));
+    }
+    let format = Format::from_str(name.trim(), true).map_err(|_| {
+        format!(
+            "unknown report format `{name}`: expected one of {}",
+            formats()
+        )
+    })?;
+    Ok((format, PathBuf::from(file)))
 }
 
 fn parse_client_key(value: &str) -> Result<ClientKey, String> {
@@ -336,7 +368,26 @@ fn run_analyze(args: AnalyzeArgs, config: Config) -> anyhow::Result<u8> {
         Some(path) => Some(Baseline::load(path)?),
         None => None,
     };
-    let mut analysis = load_analysis(&args.input, &config, args.output.as_deref())?;
+    for (index, (_, path)) in args.reports.iter().enumerate() {
+        let earlier = args.reports[..index].iter().map(|(_, p)| p);
+        if args.output.iter().chain(earlier).any(|other| other == path) {
+            bail!(
+                "{} is named by two reports; give each report its own file",
+                path.display()
+            );
+        }
+    }
+    let mut outputs: Vec<(&str, &Path)> = args
+        .output
+        .iter()
+        .map(|path| ("--output", path.as_path()))
+        .collect();
+    outputs.extend(
+        args.reports
+            .iter()
+            .map(|(_, path)| ("--report", path.as_path())),
+    );
+    let mut analysis = load_analysis(&args.input, &config, &outputs)?;
     if let Some(accepted) = &accepted {
         baseline::apply(&mut analysis, accepted, baseline::today_utc());
         if let Some(outcome) = &analysis.baseline {
@@ -352,6 +403,7 @@ fn run_analyze(args: AnalyzeArgs, config: Config) -> anyhow::Result<u8> {
         width: table_width(to_terminal),
         rules: rules.iter().map(|r| r.spec().clone()).collect(),
     };
+    write_extra_reports(&analysis, &args.reports, &options)?;
     let reporter = report::reporter(args.format, options);
     match &args.output {
         Some(path) => {
@@ -391,7 +443,7 @@ fn run_baseline(args: BaselineArgs, config: Config) -> anyhow::Result<u8> {
     } else {
         None
     };
-    let analysis = load_analysis(&args.input, &config, Some(&args.output))?;
+    let analysis = load_analysis(&args.input, &config, &[("--output", &args.output)])?;
     if analysis.summary.inputs_failed > 0 {
         bail!(
             "the baseline was not written because {} of the inputs could not be read; fix \
@@ -415,7 +467,7 @@ fn run_baseline(args: BaselineArgs, config: Config) -> anyhow::Result<u8> {
 fn load_analysis(
     args: &InputArgs,
     config: &Config,
-    output: Option<&Path>,
+    outputs: &[(&str, &Path)],
 ) -> anyhow::Result<Analysis> {
     let files = analyze::collect_inputs(&args.inputs);
     if files.is_empty() {
@@ -429,8 +481,8 @@ fn load_analysis(
                 .join(", ")
         );
     }
-    if let Some(output) = output {
-        reject_output_over_input(output, &files)?;
+    for (option, output) in outputs {
+        reject_output_over_input(option, output, &files)?;
     }
 
     if args.log_format.is_some()
@@ -465,6 +517,25 @@ fn load_analysis(
     Ok(analysis)
 }
 
+/// Writes the `--report FORMAT=FILE` reports, without colour.
+fn write_extra_reports(
+    analysis: &Analysis,
+    reports: &[(Format, PathBuf)],
+    options: &ReportOptions,
+) -> anyhow::Result<()> {
+    for (format, path) in reports {
+        let options = ReportOptions {
+            color: false,
+            ..options.clone()
+        };
+        let mut buffer = Vec::new();
+        report::reporter(*format, options).write(analysis, &mut buffer)?;
+        std::fs::write(path, buffer)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// Prints inputs that could not be read, or had skipped records, to standard error so
 /// they are seen even when the report goes to a file.
 fn report_input_problems(analysis: &Analysis) {
@@ -488,7 +559,11 @@ fn report_input_problems(analysis: &Analysis) {
 }
 
 /// Fails when `--output` names one of the inputs, which the report would overwrite.
-fn reject_output_over_input(output: &Path, inputs: &[InputPath]) -> anyhow::Result<()> {
+fn reject_output_over_input(
+    option: &str,
+    output: &Path,
+    inputs: &[InputPath],
+) -> anyhow::Result<()> {
     let Ok(output_identity) = std::fs::canonicalize(output) else {
         // The output does not exist yet, so it cannot be an input.
         return Ok(());
@@ -498,7 +573,7 @@ fn reject_output_over_input(output: &Path, inputs: &[InputPath]) -> anyhow::Resu
             && std::fs::canonicalize(path).is_ok_and(|identity| identity == output_identity)
         {
             bail!(
-                "--output {} is also an input; write the report to another file",
+                "{option} {} is also an input; write the report to another file",
                 output.display()
             );
         }

@@ -38,6 +38,7 @@ fn input(path: &str, records: u64, cache_hits: u64) -> InputSummary {
         blank: 0,
         warnings: Vec::new(),
         error: None,
+        entry_lines: Vec::new(),
     }
 }
 
@@ -193,6 +194,7 @@ fn busy_run() -> Analysis {
         blank: 0,
         warnings: Vec::new(),
         error: Some("captures/broken.har: invalid JSON at line 1, column 2".to_string()),
+        entry_lines: Vec::new(),
     };
 
     let retry = finding(

@@ -62,6 +62,7 @@ pub fn parse_har(bytes: &[u8], input: u32, client: Arc<str>) -> Result<Loaded, S
         loaded: Loaded::default(),
         creator: None,
         text,
+        line_cursor: (0, 1),
     };
     let mut deserializer = serde_json::Deserializer::from_str(json);
     let result = DocumentSeed { sink: &mut sink }
@@ -176,12 +177,17 @@ struct EntrySink<'t> {
     creator: Option<String>,
     /// The whole file text, to turn an entry's address into a line number.
     text: &'t str,
+    /// Byte offset and one-based line of the last entry start, so that counting the
+    /// lines of a large file stays linear: entries arrive in document order.
+    line_cursor: (usize, u32),
 }
 
 impl EntrySink<'_> {
     fn accept(&mut self, raw: &RawValue) {
         let index = self.loaded.records;
         self.loaded.records += 1;
+        let line = self.line_of(raw);
+        self.loaded.entry_lines.push(line);
 
         let result = match serde_json::from_str::<Entry<'_>>(raw.get()) {
             Ok(entry) => convert::to_exchange(&entry, index, &self.origin),
@@ -204,6 +210,26 @@ impl EntrySink<'_> {
                 }
             }
         }
+    }
+
+    /// Returns the one-based line on which a raw entry starts, or 0 when its address
+    /// is not inside the file text.
+    fn line_of(&mut self, raw: &RawValue) -> u32 {
+        let offset = (raw.get().as_ptr() as usize).checked_sub(self.text.as_ptr() as usize);
+        let Some(offset) = offset.filter(|o| *o <= self.text.len()) else {
+            return 0;
+        };
+        let (last_offset, last_line) = self.line_cursor;
+        let line = match self.text.as_bytes().get(last_offset..offset) {
+            Some(between) => last_line.saturating_add(
+                u32::try_from(memchr::memchr_iter(b'\n', between).count()).unwrap_or(u32::MAX),
+            ),
+            None => 0,
+        };
+        if line > 0 {
+            self.line_cursor = (offset, line);
+        }
+        line
     }
 
     /// Describes a type error inside an entry, with its line and column in the file.

@@ -71,6 +71,9 @@ pub struct Loaded {
     /// Things the user should know about how the input was read, such as fields that a
     /// detected format ignores.
     pub warnings: Vec<String>,
+    /// One-based line on which each HAR entry starts, by entry index, so that CI
+    /// reports can point at a line; empty for logs, whose positions are lines already.
+    pub entry_lines: Vec<u32>,
 }
 
 /// An input file that could not be read at all.

@@ -2,12 +2,16 @@
 //!
 //! A reporter never detects anything: it only renders what the analysis contains, in the
 //! order given (findings arrive most severe first). Each format is one module with one
-//! type implementing [`Reporter`]; adding a format (SARIF, JUnit, CI annotations) means
-//! adding a module, a [`Format`] variant and a line in [`reporter`].
+//! type implementing [`Reporter`]; adding a format means adding a module, a [`Format`]
+//! variant and a line in [`reporter`].
 
 pub mod explain;
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
 pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use std::io;
@@ -19,9 +23,20 @@ use crate::rules::{Finding, RuleSpec, Severity};
 /// Output formats of `ratelint analyze`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// A table for the terminal.
     Table,
+    /// An audit report in Markdown.
     Markdown,
+    /// The versioned JSON schema.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML, for the test report views of CI servers.
+    Junit,
+    /// GitHub Actions workflow commands that annotate the pull request.
+    Github,
+    /// GitLab Code Quality JSON, for the merge request widget.
+    Gitlab,
 }
 
 /// Settings shared by the reporters.
@@ -48,6 +63,10 @@ pub fn reporter(format: Format, options: ReportOptions) -> Box<dyn Reporter> {
         Format::Table => Box::new(table::TableReporter { options }),
         Format::Markdown => Box::new(markdown::MarkdownReporter { options }),
         Format::Json => Box::new(json::JsonReporter { options }),
+        Format::Sarif => Box::new(sarif::SarifReporter { options }),
+        Format::Junit => Box::new(junit::JunitReporter { options }),
+        Format::Github => Box::new(github::GithubReporter),
+        Format::Gitlab => Box::new(gitlab::GitlabReporter),
     }
 }
 
@@ -97,6 +116,20 @@ pub(crate) fn position_label(position: Position) -> String {
     match position {
         Position::Entry(index) => format!("entry {index}"),
         Position::Line(line) => format!("line {line}"),
+    }
+}
+
+/// Returns the one-based line of the file at which a source starts: the line itself
+/// for a log, the line where the entry's object opens for a HAR entry. Returns `None`
+/// when the reader recorded no line for the entry.
+pub(crate) fn source_line(analysis: &Analysis, source: &Source) -> Option<u64> {
+    match source.position {
+        Position::Line(line) => Some(line).filter(|line| *line > 0),
+        Position::Entry(index) => {
+            let input = analysis.inputs.get(source.input as usize)?;
+            let line = *input.entry_lines.get(usize::try_from(index).ok()?)?;
+            (line > 0).then_some(u64::from(line))
+        }
     }
 }
 

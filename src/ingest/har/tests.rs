@@ -534,3 +534,23 @@ fn malformed_creator_is_ignored() {
     let text = json!({"log": {"creator": [1], "entries": [entry("https://a.io/", T)]}});
     assert_eq!(parse(&text.to_string()).exchanges.len(), 1);
 }
+
+#[test]
+fn entry_lines_point_at_entry_start() {
+    let first = entry("https://api.example.com/v1/a", T).to_string();
+    let second = entry("https://api.example.com/v1/b", T).to_string();
+    let text = format!("{{\"log\": {{\n  \"entries\": [\n    {first},\n\n    {second}\n  ]\n}}}}");
+    let loaded = parse(&text);
+    assert_eq!(loaded.entry_lines, [3, 5]);
+}
+
+#[test]
+fn entry_lines_count_skipped_entries() {
+    let text = format!(
+        "{{\"log\": {{\"entries\": [\n{{\"request\": 1}},\n{}\n]}}}}",
+        entry("https://api.example.com/v1/a", T)
+    );
+    let loaded = parse(&text);
+    assert_eq!(loaded.skipped_total, 1);
+    assert_eq!(loaded.entry_lines, [2, 3]);
+}
