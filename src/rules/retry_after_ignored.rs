@@ -112,11 +112,11 @@ enum Scope {
 impl Scope {
     fn label(&self, host: &str) -> String {
         match self {
-            Scope::Host => format!("{host} (any endpoint)"),
+            Scope::Host => format!("any endpoint on {host}"),
             Scope::Bucket(BucketKey::Endpoint { method, template }) => {
-                format!("{method} of {template}")
+                format!("{template} ({method})")
             }
-            Scope::Bucket(key) => key.label(),
+            Scope::Bucket(key) => format!("bucket {}", key.label()),
         }
     }
 }
@@ -511,7 +511,7 @@ mod tests {
         assert_eq!(f.metrics["early_ms"], json!([29_100, 28_100, 27_100]));
         assert_eq!(f.metrics["wait_ms"], json!(30_000));
         assert_eq!(f.metrics["ignored_responses"], json!(1));
-        assert_eq!(f.metrics["scope"], json!("reads of /v1/items/{id}"));
+        assert_eq!(f.metrics["scope"], json!("/v1/items/{id} (reads)"));
     }
 
     #[test]
@@ -600,7 +600,7 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(
             findings[0].metrics["scope"],
-            json!("api.example.com (any endpoint)")
+            json!("any endpoint on api.example.com")
         );
     }
 
@@ -769,7 +769,7 @@ mod tests {
             exchange("GET", "/api/v1/users", 1_500).host(host).build(),
         ]);
         assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].metrics["scope"], json!("okta/apps"));
+        assert_eq!(findings[0].metrics["scope"], json!("bucket okta/apps"));
         assert_eq!(findings[0].metrics["early_requests"], json!(1));
     }
 }

@@ -340,14 +340,22 @@ impl Detector {
         let t = &self.thresholds;
         let retries = chain.len() - 1;
         let succeeded = chain.last().is_some_and(|e| !e.is_throttled());
+        // Whole-second timestamps cannot show sub-second gaps: say "<1 s" rather than a
+        // misleading "0 ms".
+        let whole_seconds = chain.iter().any(|e| e.precision == TimePrecision::Seconds);
         let mut listed: Vec<String> = gaps_ms
             .iter()
             .take(GAPS_IN_MESSAGE)
-            .map(|g| g.to_string())
+            .map(|g| match (whole_seconds, *g) {
+                (true, g) if g < 1_000 => "<1".to_string(),
+                (true, g) => (g / 1_000).to_string(),
+                (false, g) => g.to_string(),
+            })
             .collect();
         if gaps_ms.len() > GAPS_IN_MESSAGE {
             listed.push("...".to_string());
         }
+        let unit = if whole_seconds { "s" } else { "ms" };
         let criterion = match verdict {
             Verdict::Immediate => format!("every gap at most {} ms", t.immediate_gap_ms),
             Verdict::Fixed => format!(
@@ -369,7 +377,7 @@ impl Detector {
             "still throttled at the end"
         };
         let message = format!(
-            "{} retried {retries} times after a {} response with gaps of {} ms ({outcome}): \
+            "{} retried {retries} times after a {} response with gaps of {} {unit} ({outcome}): \
              verdict {} ({criterion}).",
             first.endpoint(),
             throttle_label(first),
@@ -670,6 +678,11 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].metrics["verdict"], json!("immediate"));
         assert_eq!(findings[0].confidence, Confidence::Low);
+        assert!(
+            findings[0].message.contains("gaps of <1, <1, <1 s"),
+            "{}",
+            findings[0].message
+        );
     }
 
     #[test]
@@ -682,6 +695,7 @@ mod tests {
             json!([2000, 2000, 2000, 2000])
         );
         assert_eq!(findings[0].confidence, Confidence::Low);
+        assert!(findings[0].message.contains("gaps of 2, 2, 2, 2 s"));
     }
 
     #[test]
