@@ -12,3 +12,4 @@ pub mod ingest;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod sanitize;

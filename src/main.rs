@@ -15,6 +15,7 @@ use ratelint::ingest::log::formats::{FormatOptions, LogFormatName};
 use ratelint::ingest::log::{ClientKey, ConvertOptions};
 use ratelint::report::{self, Format, ReportOptions};
 use ratelint::rules::{self, Rule, Severity};
+use ratelint::sanitize;
 
 /// Finds the client behaviour that gets an application rate-limited (HTTP 429) in
 /// captured HTTP traffic, and prints how to fix it.
@@ -60,6 +61,25 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Write a copy of a HAR capture with its tokens, cookies, API keys and passwords
+    /// replaced, so that it can be shared.
+    Sanitize(SanitizeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SanitizeArgs {
+    /// HAR file to sanitize. It is never changed.
+    #[arg(value_name = "INPUT")]
+    input: PathBuf,
+
+    /// File to write, or `-` for standard output. Default: INPUT with `.har` replaced
+    /// by `.sanitized.har`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Also remove every response body (`content.text`), keeping its size.
+    #[arg(long)]
+    drop_bodies: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -325,7 +345,55 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             write_ignoring_broken_pipe(io::stdout().write_all(&page))?;
             Ok(EXIT_CLEAN)
         }
+        Command::Sanitize(args) => run_sanitize(args),
     }
+}
+
+/// Writes the sanitized copy of a HAR file and prints what was replaced to standard
+/// error.
+fn run_sanitize(args: SanitizeArgs) -> anyhow::Result<u8> {
+    let output = args
+        .output
+        .unwrap_or_else(|| sanitize::default_output(&args.input));
+    let to_stdout = output == Path::new("-");
+    let same_file = output == args.input
+        || std::fs::canonicalize(&output)
+            .is_ok_and(|o| std::fs::canonicalize(&args.input).is_ok_and(|i| i == o));
+    if !to_stdout && same_file {
+        bail!(
+            "--output {} is the input, which sanitize never overwrites; name another file",
+            output.display()
+        );
+    }
+
+    let bytes = std::fs::read(&args.input)
+        .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let options = sanitize::Options {
+        drop_bodies: args.drop_bodies,
+    };
+    let (sanitized, summary) = sanitize::sanitize_har(&bytes, options)
+        .map_err(|message| anyhow::anyhow!("{}: {message}", args.input.display()))?;
+    if to_stdout {
+        write_ignoring_broken_pipe(io::stdout().write_all(&sanitized))?;
+    } else {
+        std::fs::write(&output, sanitized)
+            .with_context(|| format!("cannot write {}", output.display()))?;
+    }
+
+    let target = if to_stdout {
+        "standard output".to_string()
+    } else {
+        output.display().to_string()
+    };
+    eprintln!(
+        "sanitized {} ({} entries) into {target}; replaced:",
+        args.input.display(),
+        summary.entries
+    );
+    for line in summary.lines() {
+        eprintln!("  {line}");
+    }
+    Ok(EXIT_CLEAN)
 }
 
 /// Renders the man page of `ratelint`, or of `ratelint SUBCOMMAND` when one is named.
