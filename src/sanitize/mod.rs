@@ -47,8 +47,8 @@ pub struct Summary {
     pub headers: usize,
     /// `cookies[]` values.
     pub cookies: usize,
-    /// Query and fragment parameter values. A parameter found both in a request's
-    /// `url` and in its `queryString` counts once.
+    /// Query and fragment parameter values, and the `user:password@` of URLs. A
+    /// parameter found both in a request's `url` and in its `queryString` counts once.
     pub query_values: usize,
     /// Form fields and JSON values in request and response bodies.
     pub body_fields: usize,
@@ -389,7 +389,7 @@ fn is_absolute_url(text: &str) -> bool {
     ["http://", "https://", "ws://", "wss://"]
         .iter()
         .any(|scheme| lower.starts_with(scheme))
-        && (text.contains('?') || text.contains('#'))
+        && text.contains(['?', '#', '@'])
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub(crate) fn scrub_url(url: &str, redactions: &mut Redactions) -> (String, usiz
         Some((head, fragment)) => (head, Some(fragment)),
         None => (url, None),
     };
-    let mut count = 0;
+    let (before_fragment, mut count) = scrub_user_info(before_fragment);
     let mut out = match before_fragment.split_once('?') {
         Some((base, query)) => {
             let (query, replaced) = scrub_pairs(query, redactions);
@@ -48,6 +48,26 @@ pub(crate) fn scrub_url(url: &str, redactions: &mut Redactions) -> (String, usiz
         }
     }
     (out, count)
+}
+
+/// Replaces the user information of `scheme://user:password@host/...` by `redacted`,
+/// because it is usually a password (RFC 3986, section 3.2.1). Returns the URL and 1
+/// when it was replaced, else 0.
+fn scrub_user_info(url: &str) -> (String, usize) {
+    let Some(scheme_end) = url.find("://") else {
+        return (url.to_string(), 0);
+    };
+    let authority_start = scheme_end + 3;
+    let rest = &url[authority_start..];
+    let authority_len = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_len].rfind('@') else {
+        return (url.to_string(), 0);
+    };
+    if &rest[..at] == "redacted" {
+        return (url.to_string(), 0);
+    }
+    let scrubbed = format!("{}redacted{}", &url[..authority_start], &rest[at..]);
+    (scrubbed, 1)
 }
 
 /// Replaces the values of credential names in `name=value&...` text: a query, a
@@ -214,6 +234,17 @@ mod tests {
         assert!(!url.contains("AT123"), "{url}");
         assert!(url.contains("token_type=%5Bredacted-2%5D"), "{url}");
         assert_eq!(count, 2);
+    }
+
+    #[test]
+    fn url_user_info_replaced() {
+        let mut redactions = Redactions::default();
+        let (url, count) = scrub_url("https://ann:pa55@a.example/x?y=1", &mut redactions);
+        assert_eq!(url, "https://redacted@a.example/x?y=1");
+        assert_eq!(count, 1);
+        let (again, count) = scrub_url(&url, &mut redactions);
+        assert_eq!(again, url);
+        assert_eq!(count, 0);
     }
 
     #[test]
