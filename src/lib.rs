@@ -10,5 +10,6 @@ pub mod baseline;
 pub mod config;
 pub mod ingest;
 pub mod model;
+pub mod redact;
 pub mod report;
 pub mod rules;
