@@ -486,8 +486,8 @@ fn run_baseline(args: BaselineArgs, config: Config, redactor: &Redactor) -> anyh
     Ok(EXIT_CLEAN)
 }
 
-/// Reads the inputs, runs the rules and redacts the result; `output` is the file the
-/// command will write, which must not be one of the inputs.
+/// Reads the inputs, runs the rules and redacts the result. `outputs` are the files
+/// the command will write, which must not be inputs.
 fn load_analysis(
     args: &InputArgs,
     config: &Config,

@@ -104,8 +104,8 @@ impl Pass {
 }
 
 fn regex(pattern: &str) -> Regex {
-    // The patterns are constants, checked by the unit tests, so this cannot fail at
-    // run time once the tests pass.
+    // The patterns are constants, and the `patterns_compile` test builds all of them,
+    // so a broken pattern fails the tests instead of panicking at run time.
     #[allow(clippy::expect_used)]
     Regex::new(pattern).expect("redaction pattern is valid")
 }
@@ -115,7 +115,8 @@ fn regex(pattern: &str) -> Regex {
 static PASSES: LazyLock<Vec<Pass>> = LazyLock::new(|| {
     vec![
         // A JWT (RFC 7519): base64url header, payload and signature joined by dots.
-        // Every JSON header starts with `{"`, which base64url-encodes to `eyJ`.
+        // The header is a JSON object, which usually starts with `{"`, and `{"`
+        // base64url-encodes to `eyJ`.
         Pass {
             pattern: regex(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
             rewrite: |caps, key| Some(marker(key, "jwt", &caps[0])),
@@ -299,7 +300,7 @@ pub fn is_secret_name(name: &str) -> bool {
         .any(|word| SECRET_WORDS.contains(&word.as_str()))
 }
 
-/// Tells whether a path segment names a secret that the next segment holds. It is
+/// Tells whether a path segment names a secret that the next segment contains. It is
 /// stricter than [`is_secret_name`], so that a directory such as `secrets/` or
 /// `tokens/` keeps the file name after it.
 fn is_secret_segment(segment: &str) -> bool {
@@ -308,11 +309,35 @@ fn is_secret_segment(segment: &str) -> bool {
         .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
         .to_ascii_lowercase();
-    SECRET_COMPACT.contains(&compact.as_str())
+    SECRET_SEGMENT_COMPACT.contains(&compact.as_str())
         || split_words(segment)
             .iter()
-            .any(|word| SECRET_WORDS.contains(&word.as_str()))
+            .any(|word| SECRET_SEGMENT_WORDS.contains(&word.as_str()))
 }
+
+/// The [`SECRET_WORDS`] that mark a path segment. Words such as `auth`, `code`,
+/// `state` and `session` are left out because routes like `/auth/login` and
+/// `/session/refresh` are common and carry no secret in the next segment.
+const SECRET_SEGMENT_WORDS: &[&str] = &[
+    "token",
+    "key",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "sig",
+    "signature",
+    "otp",
+];
+
+/// Whole segment names, compared like [`SECRET_COMPACT`], that mark a path segment.
+const SECRET_SEGMENT_COMPACT: &[&str] = &[
+    "apikey",
+    "accesstoken",
+    "idtoken",
+    "refreshtoken",
+    "clientsecret",
+];
 
 /// Splits `client_secret`, `api-key` or `apiKey` into lowercase words.
 fn split_words(name: &str) -> Vec<String> {
@@ -349,9 +374,9 @@ fn is_placeholder(value: &str) -> bool {
     value.starts_with('{') && value.ends_with('}')
 }
 
-/// Minimum Shannon entropy, in bits per character, of a long token. Random base64 of
-/// 20 characters averages about 4 bits per character and random hex about 3.5, while
-/// slugs of English words and repeated characters stay lower.
+/// Minimum Shannon entropy, in bits per character, of a long token. By estimate,
+/// random base64 of 20 characters has about 4 bits per character and random hex of 32
+/// characters about 3.6, while repeated characters stay far lower.
 const MIN_TOKEN_ENTROPY: f64 = 3.0;
 
 /// Minimum length of the longest run between `-` and `_` in a long token, so that
@@ -359,8 +384,9 @@ const MIN_TOKEN_ENTROPY: f64 = 3.0;
 const MIN_TOKEN_PART: usize = 16;
 
 /// Tells whether a run of base64 or hex characters looks like a random token: a
-/// long part without separators, letters mixed with digits (or all three classes),
-/// and Shannon entropy of at least [`MIN_TOKEN_ENTROPY`].
+/// long part without separators, letters mixed with digits (or, from 32 characters,
+/// upper- and lowercase letters that change case often), and a Shannon entropy of at
+/// least [`MIN_TOKEN_ENTROPY`].
 pub fn is_high_entropy(token: &str) -> bool {
     let longest_part = token.split(['-', '_']).map(str::len).max().unwrap_or(0);
     if longest_part < MIN_TOKEN_PART {
@@ -370,7 +396,33 @@ pub fn is_high_entropy(token: &str) -> bool {
     let upper = token.bytes().any(|b| b.is_ascii_uppercase());
     let digit = token.bytes().any(|b| b.is_ascii_digit());
     let mixed = digit && (lower || upper) || (lower && upper && token.len() >= 32);
-    mixed && shannon_entropy(token) >= MIN_TOKEN_ENTROPY
+    let random_case = digit || mean_case_run(token) < MAX_CAMEL_CASE_RUN;
+    mixed && random_case && shannon_entropy(token) >= MIN_TOKEN_ENTROPY
+}
+
+/// Mean length of runs of same-case letters above which a long token without digits
+/// is taken for a CamelCase identifier (`TransportMasterNodeOperationAction` has
+/// 3.4), not a random token: random mixed-case letters switch case about every second
+/// character.
+const MAX_CAMEL_CASE_RUN: f64 = 2.5;
+
+/// Returns the mean length of the runs of letters of one case in `token`.
+fn mean_case_run(token: &str) -> f64 {
+    let mut runs = 0u32;
+    let mut letters = 0u32;
+    let mut previous_upper = None;
+    for byte in token.bytes().filter(u8::is_ascii_alphabetic) {
+        let upper = byte.is_ascii_uppercase();
+        if previous_upper != Some(upper) {
+            runs += 1;
+        }
+        previous_upper = Some(upper);
+        letters += 1;
+    }
+    if runs == 0 {
+        return 0.0;
+    }
+    f64::from(letters) / f64::from(runs)
 }
 
 /// Computes the Shannon entropy of the bytes of `text`, in bits per byte.
@@ -582,6 +634,12 @@ mod tests {
     }
 
     #[test]
+    fn route_after_auth_kept() {
+        assert_eq!(redact("POST /auth/login"), "POST /auth/login");
+        assert_eq!(redact("POST /session/refresh"), "POST /session/refresh");
+    }
+
+    #[test]
     fn plural_directory_kept() {
         let path = "tests/fixtures/secrets/seeded.har";
         assert_eq!(redact(path), path);
@@ -593,6 +651,12 @@ mod tests {
             redact("GET /v1/sessions/{id}/keys"),
             "GET /v1/sessions/{id}/keys"
         );
+    }
+
+    #[test]
+    fn mixed_case_token_redacted() {
+        let out = redact("/k/qWeRtYuIoPaSdFgHjKlZxCvBnMqWeRtY/x");
+        assert!(out.contains("[redacted:token:"), "{out}");
     }
 
     #[test]
@@ -617,6 +681,7 @@ mod tests {
             "X-RateLimit-Remaining fell to 0 after 120 requests in 60 s",
             "captures/mitmproxy_har_files_chrome.har entry 12",
             "api.example.com",
+            "/doc/action/support/TransportMasterNodeOperationAction.html",
         ] {
             assert_eq!(redact(text), text);
         }

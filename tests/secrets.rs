@@ -180,7 +180,7 @@ fn show_secrets_prints_plain_endpoint() {
         .arg(&input)
         .output()
         .expect("ratelint runs");
-    let shown = ratelint()
+    let with_secrets = ratelint()
         .args([
             "analyze",
             "--exit-zero",
@@ -192,11 +192,11 @@ fn show_secrets_prints_plain_endpoint() {
         .output()
         .expect("ratelint runs");
     let redacted = String::from_utf8_lossy(&redacted.stdout);
-    let shown = String::from_utf8_lossy(&shown.stdout);
+    let with_secrets = String::from_utf8_lossy(&with_secrets.stdout);
     assert!(!redacted.contains(PLAIN_ENDPOINT));
-    assert!(shown.contains(PLAIN_ENDPOINT));
-    assert!(shown.contains(FILE_TOKEN));
-    assert!(!shown.contains("[redacted:"));
+    assert!(with_secrets.contains(PLAIN_ENDPOINT));
+    assert!(with_secrets.contains(FILE_TOKEN));
+    assert!(!with_secrets.contains("[redacted:"));
 }
 
 #[test]
