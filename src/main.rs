@@ -540,6 +540,11 @@ fn load_analysis(
     let mut analysis =
         analyze::analyze_exchanges(&exchanges, inputs, &config.rules, &config.profiles);
     redact::redact_analysis(&mut analysis, redactor);
+    if let ClientKey::Field(name) = &options.convert.client_key
+        && redact::is_secret_name(name)
+    {
+        redact::redact_secret_clients(&mut analysis, redactor);
+    }
     report_input_problems(&analysis);
     Ok(analysis)
 }

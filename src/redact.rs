@@ -383,10 +383,10 @@ const MIN_TOKEN_ENTROPY: f64 = 3.0;
 /// slugs such as `retry-without-backoff-2024` stay readable.
 const MIN_TOKEN_PART: usize = 16;
 
-/// Tells whether a run of base64 or hex characters looks like a random token: a
-/// long part without separators, letters mixed with digits (or, from 32 characters,
-/// upper- and lowercase letters that change case often), and a Shannon entropy of at
-/// least [`MIN_TOKEN_ENTROPY`].
+/// Tells whether a run of base64 or hex characters looks like a random token. It
+/// needs a long part without separators, letters mixed with digits, and a Shannon
+/// entropy of at least [`MIN_TOKEN_ENTROPY`]. From 32 characters, upper- and
+/// lowercase letters that change case often also count as mixed.
 pub fn is_high_entropy(token: &str) -> bool {
     let longest_part = token.split(['-', '_']).map(str::len).max().unwrap_or(0);
     if longest_part < MIN_TOKEN_PART {
@@ -510,6 +510,28 @@ pub fn redact_baseline_outcome(outcome: &mut BaselineOutcome, redactor: &Redacto
             &mut entry.reason,
         ] {
             *field = redactor.redact(field);
+        }
+    }
+}
+
+/// Replaces every client name of the findings with a marker of kind `client`, for
+/// runs whose client key is a field named like a secret (`--client-key
+/// field:api_key`): such a value is a secret as a whole, whatever it looks like. The
+/// `-` of requests without a value stays. Call it after [`redact_analysis`].
+pub fn redact_secret_clients(analysis: &mut Analysis, redactor: &Redactor) {
+    let Some(key) = &redactor.key else {
+        return;
+    };
+    let suppressed = analysis
+        .baseline
+        .iter_mut()
+        .flat_map(|outcome| outcome.suppressed.iter_mut().map(|s| &mut s.finding));
+    for finding in analysis.findings.iter_mut().chain(suppressed) {
+        if finding.fixed_fingerprint.is_none() {
+            finding.fixed_fingerprint = Some(finding.fingerprint().into());
+        }
+        if &*finding.client != "-" && !is_marker_text(&finding.client) {
+            finding.client = marker(key, "client", &finding.client).into();
         }
     }
 }

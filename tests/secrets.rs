@@ -217,3 +217,38 @@ fn marker_same_within_run() {
     markers.dedup();
     assert_eq!(markers.len(), 1, "{markers:?}");
 }
+
+#[test]
+fn secret_client_field_redacted() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let log = dir.path().join("keys.log");
+    let lines: String = (0..60)
+        .map(|second| {
+            format!(
+                "10.0.0.1 [01/Mar/2026:10:00:{:02} +0000] \"GET /v1/jobs/status HTTP/1.1\" \
+                 429 10 PlainCustomerKey\n",
+                second % 60
+            )
+        })
+        .collect();
+    std::fs::write(&log, lines).expect("write the log");
+    let run = |extra: &[&str]| {
+        let output = ratelint()
+            .args(["analyze", "--exit-zero", "--format", "markdown"])
+            .args(["--input-format", "nginx", "--client-key", "field:api_key"])
+            .args([
+                "--log-format",
+                "$remote_addr [$time_local] \"$request\" $status $body_bytes_sent $api_key",
+            ])
+            .args(extra)
+            .arg(&log)
+            .output()
+            .expect("ratelint runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let redacted = run(&[]);
+    let with_secrets = run(&["--show-secrets"]);
+    assert!(redacted.contains("[redacted:client:"), "{redacted}");
+    assert!(!redacted.contains("PlainCustomerKey"), "{redacted}");
+    assert!(with_secrets.contains("PlainCustomerKey"), "{with_secrets}");
+}
