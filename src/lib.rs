@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod config;
 pub mod ingest;
 pub mod model;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod sanitize;

@@ -13,6 +13,7 @@ use ratelint::config::Config;
 use ratelint::ingest::input::{FormatChoice, InputOptions};
 use ratelint::ingest::log::formats::{FormatOptions, LogFormatName};
 use ratelint::ingest::log::{ClientKey, ConvertOptions};
+use ratelint::redact::{self, Redactor};
 use ratelint::report::{self, Format, ReportOptions};
 use ratelint::rules::{self, Rule, Severity};
 use ratelint::sanitize;
@@ -168,6 +169,12 @@ struct InputArgs {
     /// there is one. Command-line options win over it.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// Print tokens, cookies, API keys, emails and other secrets found in paths,
+    /// client names and messages as they are. By default each is replaced by
+    /// `[redacted:KIND:HASH]`, with a hash keyed per run.
+    #[arg(long)]
+    show_secrets: bool,
 }
 
 /// `--input-format` values: `auto`, `har`, or an access-log format.
@@ -293,25 +300,36 @@ const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let show_secrets = match &cli.command {
+        Command::Analyze(args) => args.input.show_secrets,
+        Command::Baseline(args) => args.input.show_secrets,
+        _ => false,
+    };
+    let redactor = if show_secrets {
+        Redactor::disabled()
+    } else {
+        Redactor::new()
+    };
+    match run(cli, &redactor) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Errors name input paths and values, which can carry a secret.
+            eprintln!("error: {}", redactor.redact(&format!("{error:#}")));
             ExitCode::from(EXIT_ERROR)
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<u8> {
+fn run(cli: Cli, redactor: &Redactor) -> anyhow::Result<u8> {
     let rules = rules::builtin_rules().context("invalid built-in rule definition")?;
     match cli.command {
         Command::Analyze(args) => {
             let config = Config::load(args.input.config.as_deref())?;
-            run_analyze(args, config)
+            run_analyze(args, config, redactor)
         }
         Command::Baseline(args) => {
             let config = Config::load(args.input.config.as_deref())?;
-            run_baseline(args, config)
+            run_baseline(args, config, redactor)
         }
         Command::Config { config } => {
             let config = Config::load(config.as_deref())?;
@@ -429,7 +447,7 @@ fn render_man_page(subcommand: Option<&str>) -> anyhow::Result<Vec<u8>> {
     Ok(page)
 }
 
-fn run_analyze(args: AnalyzeArgs, config: Config) -> anyhow::Result<u8> {
+fn run_analyze(args: AnalyzeArgs, config: Config, redactor: &Redactor) -> anyhow::Result<u8> {
     let rules = &config.rules;
     // The baseline is read first, so that a mistake in it fails before the inputs are.
     let accepted = match &args.baseline {
@@ -455,10 +473,11 @@ fn run_analyze(args: AnalyzeArgs, config: Config) -> anyhow::Result<u8> {
             .iter()
             .map(|(_, path)| ("--report", path.as_path())),
     );
-    let mut analysis = load_analysis(&args.input, &config, &outputs)?;
+    let mut analysis = load_analysis(&args.input, &config, &outputs, redactor)?;
     if let Some(accepted) = &accepted {
         baseline::apply(&mut analysis, accepted, baseline::today_utc());
-        if let Some(outcome) = &analysis.baseline {
+        if let Some(outcome) = &mut analysis.baseline {
+            redact::redact_baseline_outcome(outcome, redactor);
             for line in outcome.warning_lines() {
                 eprintln!("warning: {line}");
             }
@@ -497,7 +516,7 @@ fn run_analyze(args: AnalyzeArgs, config: Config) -> anyhow::Result<u8> {
 
 /// Writes the baseline file. It is not written when an input could not be read,
 /// because it would then miss that input's findings.
-fn run_baseline(args: BaselineArgs, config: Config) -> anyhow::Result<u8> {
+fn run_baseline(args: BaselineArgs, config: Config, redactor: &Redactor) -> anyhow::Result<u8> {
     // An existing baseline is read first, both to keep its acknowledgements and to
     // avoid overwriting a file that is not a baseline.
     let previous = if args.output.exists() {
@@ -511,7 +530,12 @@ fn run_baseline(args: BaselineArgs, config: Config) -> anyhow::Result<u8> {
     } else {
         None
     };
-    let analysis = load_analysis(&args.input, &config, &[("--output", &args.output)])?;
+    let analysis = load_analysis(
+        &args.input,
+        &config,
+        &[("--output", &args.output)],
+        redactor,
+    )?;
     if analysis.summary.inputs_failed > 0 {
         bail!(
             "the baseline was not written because {} of the inputs could not be read; fix \
@@ -524,18 +548,19 @@ fn run_baseline(args: BaselineArgs, config: Config) -> anyhow::Result<u8> {
         .with_context(|| format!("cannot write the baseline to {}", args.output.display()))?;
     eprintln!(
         "wrote the baseline {} (findings: {})",
-        args.output.display(),
+        redactor.redact(&args.output.display().to_string()),
         analysis.findings.len()
     );
     Ok(EXIT_CLEAN)
 }
 
-/// Reads the inputs and runs the rules; `output` is the file the command will write,
-/// which must not be one of the inputs.
+/// Reads the inputs, runs the rules and redacts the result. `outputs` are the files
+/// the command will write, which must not be inputs.
 fn load_analysis(
     args: &InputArgs,
     config: &Config,
     outputs: &[(&str, &Path)],
+    redactor: &Redactor,
 ) -> anyhow::Result<Analysis> {
     let files = analyze::collect_inputs(&args.inputs);
     if files.is_empty() {
@@ -580,7 +605,14 @@ fn load_analysis(
     };
     let (mut exchanges, inputs) = analyze::load_inputs(&files, &options);
     config.endpoints.apply(&mut exchanges);
-    let analysis = analyze::analyze_exchanges(&exchanges, inputs, &config.rules, &config.profiles);
+    let mut analysis =
+        analyze::analyze_exchanges(&exchanges, inputs, &config.rules, &config.profiles);
+    redact::redact_analysis(&mut analysis, redactor);
+    if let ClientKey::Field(name) = &options.convert.client_key
+        && redact::is_secret_name(name)
+    {
+        redact::redact_secret_clients(&mut analysis, redactor);
+    }
     report_input_problems(&analysis);
     Ok(analysis)
 }

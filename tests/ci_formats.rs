@@ -81,6 +81,7 @@ fn finding(rule: &'static str, severity: Severity, entry: u64, offset_ms: i64) -
             }],
             more: 0,
         },
+        fixed_fingerprint: None,
     }
 }
 

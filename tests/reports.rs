@@ -102,6 +102,7 @@ fn finding(spec: FindingSpec, evidence: Evidence) -> Finding {
         confidence: Confidence::High,
         metrics: BTreeMap::new(),
         evidence,
+        fixed_fingerprint: None,
     }
 }
 

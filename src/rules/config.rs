@@ -273,6 +273,7 @@ impl RuleSpec {
             confidence: Confidence::High,
             metrics: Default::default(),
             evidence: Evidence::from_exchanges(involved.iter().copied()),
+            fixed_fingerprint: None,
         }
     }
 }

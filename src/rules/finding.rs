@@ -113,6 +113,10 @@ pub struct Finding {
     /// The measured numbers behind `message`, by name, for machine consumers.
     pub metrics: BTreeMap<&'static str, serde_json::Value>,
     pub evidence: Evidence,
+    /// Fingerprint taken before redaction rewrote `client`, `host` or `endpoint`, so
+    /// that redaction with a per-run key leaves [`Finding::fingerprint`] stable.
+    #[serde(skip)]
+    pub fixed_fingerprint: Option<Arc<str>>,
 }
 
 impl Finding {
@@ -122,6 +126,9 @@ impl Finding {
     /// the same fingerprint, which is what baselines and SARIF `partialFingerprints`
     /// need. Two findings of one rule on one endpoint of one client share it.
     pub fn fingerprint(&self) -> String {
+        if let Some(fixed) = &self.fixed_fingerprint {
+            return fixed.to_string();
+        }
         let mut hasher = Fnv64::new();
         for part in [
             self.rule,
