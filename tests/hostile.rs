@@ -202,7 +202,7 @@ fn invalid_utf8_log_lines_counted() {
 #[test]
 fn gzip_bomb_capped() {
     let dir = tempfile::tempdir().expect("temp dir");
-    // 16 MiB of zeros deflate to about 16 KiB; the cap is lowered to 1 MiB so that the
+    // 16 MiB of zeros deflate to a few KiB. The cap is lowered to 1 MiB so that the
     // test need not inflate gigabytes to pass the default 8 GiB cap.
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let zeros = vec![0u8; 1024 * 1024];
