@@ -601,7 +601,7 @@ fn load_analysis(
             throttle_statuses: args.throttle_status.clone(),
             default_host: None,
         },
-        ..InputOptions::default()
+        max_input_bytes: max_input_bytes()?,
     };
     let (mut exchanges, inputs) = analyze::load_inputs(&files, &options);
     config.endpoints.apply(&mut exchanges);
@@ -615,6 +615,23 @@ fn load_analysis(
     }
     report_input_problems(&analysis);
     Ok(analysis)
+}
+
+/// Environment variable that lowers the cap on the decompressed size of one input, in
+/// bytes. It exists so that tests can check the cap with a small gzip bomb.
+const MAX_INPUT_BYTES_VAR: &str = "RATELINT_MAX_INPUT_BYTES";
+
+/// Returns the cap on the decompressed size of one input: `RATELINT_MAX_INPUT_BYTES`
+/// when set, else 8 GiB.
+fn max_input_bytes() -> anyhow::Result<u64> {
+    let Some(value) = std::env::var_os(MAX_INPUT_BYTES_VAR) else {
+        return Ok(ratelint::ingest::input::DEFAULT_MAX_INPUT_BYTES);
+    };
+    let value = value.to_string_lossy();
+    match value.trim().parse::<u64>() {
+        Ok(bytes) if bytes > 0 => Ok(bytes),
+        _ => bail!("invalid {MAX_INPUT_BYTES_VAR} {value:?}: expected a positive number of bytes"),
+    }
 }
 
 /// Writes the `--report FORMAT=FILE` reports, without colour.

@@ -30,6 +30,11 @@ pub fn template_path(path: &str) -> String {
         }
         push_segment(&mut template, segment);
     }
+    // A path of matrix parameters only (`;jsessionid=...`) leaves nothing, and the
+    // template of the empty path is `/`, so that templating a template changes nothing.
+    if template.is_empty() {
+        template.push('/');
+    }
     template
 }
 

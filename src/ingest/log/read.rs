@@ -30,8 +30,10 @@ pub fn read_log(
     read_log_chunked(bytes, parser, input, options, CHUNK_BYTES)
 }
 
-/// [`read_log`] with a given chunk size, so tests can cut small inputs.
-pub(crate) fn read_log_chunked(
+/// [`read_log`] with a given chunk size, so tests (unit and property tests) can cut
+/// small inputs.
+#[doc(hidden)]
+pub fn read_log_chunked(
     bytes: &[u8],
     parser: &dyn LineParser,
     input: u32,
