@@ -105,6 +105,19 @@ pub fn read_input(
         _ => options,
     };
 
+    // A log just rotated is empty: no requests, not an error. An empty `.har` file is
+    // still an error, because an export always writes a document.
+    let blank = bytes.iter().all(u8::is_ascii_whitespace);
+    if blank && matches!(options.format, FormatChoice::Auto) && !has_har_name(path) {
+        let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+        let loaded = Loaded {
+            lines,
+            blank: lines,
+            ..Loaded::default()
+        };
+        return Ok((InputFormat::Empty, loaded));
+    }
+
     let format = match options.format {
         FormatChoice::Har => Detected::Har,
         FormatChoice::Log(name) => Detected::Log(name),

@@ -24,6 +24,9 @@ pub struct Skipped {
 pub enum InputFormat {
     Har,
     Log(log::formats::LogFormatName),
+    /// An empty log (just rotated, say) whose format cannot be detected: it has no
+    /// requests, which is not an error.
+    Empty,
 }
 
 impl InputFormat {
@@ -32,6 +35,7 @@ impl InputFormat {
         match self {
             InputFormat::Har => "har",
             InputFormat::Log(name) => name.as_str(),
+            InputFormat::Empty => "empty",
         }
     }
 }
