@@ -142,7 +142,7 @@ pub fn read_input(
     }
 }
 
-/// Suffix of the file that holds a log's format string, next to the log:
+/// Suffix of the file that contains a log's format string, next to the log:
 /// `access.log.format` for `access.log`.
 pub const SIDECAR_SUFFIX: &str = ".format";
 
@@ -287,7 +287,7 @@ fn extra_fields_after_preset(name: LogFormatName, sample: &[u8]) -> Option<Strin
     };
     let mut with_extra = 0;
     let mut lines = 0;
-    let mut most_extra = 0;
+    let mut max_extra = 0;
     for line in sample
         .split(|b| *b == b'\n')
         .filter(|l| !l.trim_ascii().is_empty())
@@ -298,14 +298,14 @@ fn extra_fields_after_preset(name: LogFormatName, sample: &[u8]) -> Option<Strin
             && extra > 0
         {
             with_extra += 1;
-            most_extra = most_extra.max(extra);
+            max_extra = max_extra.max(extra);
         }
     }
     (lines > 0 && with_extra * 2 > lines).then(|| {
-        if most_extra == 1 {
+        if max_extra == 1 {
             "1 more field".to_string()
         } else {
-            format!("{most_extra} more fields")
+            format!("{max_extra} more fields")
         }
     })
 }

@@ -18,15 +18,15 @@ use super::time::Timestamp;
 use headers::Field;
 use quota::QuotaReader;
 
-/// Everything a response says about rate limiting.
+/// The rate-limit information that one response carries.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RateLimitSignals {
     pub retry_after: Option<RetryAfter>,
     pub quota: Option<Quota>,
-    /// Set when the response is a throttling answer.
+    /// Set when the response throttles the client.
     pub throttle: Option<Throttle>,
     /// A `Retry-After` header was present (outside a redirect) and at least one of its
-    /// values could not be read. `retry_after` still holds any value that could.
+    /// values could not be read. `retry_after` still contains any value that could.
     pub retry_after_malformed: bool,
 }
 
@@ -87,7 +87,7 @@ pub struct Quota {
     pub resource: Option<String>,
 }
 
-/// Why a response counts as throttled.
+/// Reason a response counts as throttled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Throttle {
