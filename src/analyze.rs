@@ -225,7 +225,7 @@ pub fn is_known_input(path: &Path) -> bool {
         return false;
     };
     let name = name.to_ascii_lowercase();
-    // `access.log.format` holds the format of `access.log`; it is not a log itself.
+    // `access.log.format` contains the format of `access.log`, so it is not a log itself.
     if name.ends_with(crate::ingest::input::SIDECAR_SUFFIX) {
         return false;
     }

@@ -726,7 +726,7 @@ fn table_width(to_terminal: bool) -> u16 {
         return columns;
     }
     if to_terminal {
-        // comfy-table asks the terminal for its size when standard output is one.
+        // comfy-table queries the terminal size when standard output is a terminal.
         if let Some(width) = comfy_table::Table::new().width() {
             return width.max(40);
         }

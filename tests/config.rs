@@ -405,7 +405,7 @@ fn finding_clients(report: &Value) -> Vec<String> {
 #[test]
 fn client_key_from_config_and_flag() {
     // Clients of the sample log reach nginx through a proxy at 10.20.0.5, so only
-    // their first X-Forwarded-For address tells them apart.
+    // their first X-Forwarded-For address distinguishes them.
     let dir = temp_dir_with(&[("ratelint.toml", "client_key = \"ip\"\n")]);
     let (by_ip, _) = analyze(dir.path(), "nginx-api.log", &[]);
     let (by_xff, _) = analyze(dir.path(), "nginx-api.log", &["--client-key", "xff"]);

@@ -249,7 +249,7 @@ fn parse_rule_overrides(
             }
         }
 
-        // Loading the rule with only its own override tells which rule is at fault.
+        // Loading the rule with only its own override identifies the rule at fault.
         let single = BTreeMap::from([(name.get_ref().clone(), rule.clone())]);
         if let Err(error) = rules::builtin_rules_with(&single) {
             let message = format!("rules.{}: {}", name.get_ref(), error.message);

@@ -123,7 +123,7 @@ pub fn read_input(
         FormatChoice::Log(name) => Detected::Log(name),
         FormatChoice::Auto => match detect(&bytes[..bytes.len().min(DETECT_BYTES)]) {
             Ok(found) => found,
-            // A broken `.har` file gets the HAR reader's error, which says where the
+            // A broken `.har` file gets the HAR reader's error, which names where the
             // JSON breaks, instead of a generic "not recognised".
             Err(_) if has_har_name(path) => Detected::Har,
             Err(error) => return Err(InputError::invalid(path, error.to_string())),

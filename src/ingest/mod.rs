@@ -76,7 +76,7 @@ pub struct Loaded {
     /// detected format ignores.
     pub warnings: Vec<String>,
     /// One-based line on which each HAR entry starts, by entry index, so that CI
-    /// reports can point at a line; empty for logs, whose positions are lines already.
+    /// reports can point at a line. Empty for logs, whose positions are lines already.
     pub entry_lines: Vec<u32>,
 }
 

@@ -76,8 +76,8 @@ pub enum TimePrecision {
     Seconds,
 }
 
-/// Which instant an input recorded for a request, and so how [`Exchange::start`] was
-/// obtained. HAR files and Apache's `%t` record the start; nginx's `$time_local` and
+/// The instant an input recorded for a request, which determines how
+/// [`Exchange::start`] was obtained. HAR files and Apache's `%t` record the start; nginx's `$time_local` and
 /// `$msec` are written when the response is complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -23,7 +23,7 @@ use crate::rules::{Finding, RuleSpec, Severity};
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The `uriBaseId` of relative input paths: the conventional name of the checkout's
-/// root, which tells a consumer that the URI is relative and to what.
+/// root, which marks the URI as relative to the checkout.
 // NOTE: not yet checked with a real code scanning upload.
 const SRCROOT: &str = "%SRCROOT%";
 
@@ -269,7 +269,7 @@ fn has_relative_uri(analysis: &Analysis) -> bool {
     })
 }
 
-/// The finding's details that SARIF has no field for.
+/// Builds the finding's details that SARIF has no field for.
 fn properties(finding: &Finding) -> Value {
     let mut properties = Map::new();
     properties.insert("cause".into(), json!(finding.cause));

@@ -95,10 +95,12 @@ fn header_parts(analysis: &Analysis) -> Vec<String> {
         Some((first, last)) => format_span(first, last),
         None => "no requests".to_string(),
     };
+
     let mut inputs = count_noun(summary.inputs as u64, "input", "inputs");
     if summary.inputs_failed > 0 {
         inputs.push_str(&format!(" ({} failed)", summary.inputs_failed));
     }
+
     let mut parts = vec![
         inputs,
         count_noun(summary.api_calls, "API call", "API calls"),
@@ -118,6 +120,7 @@ fn header_parts(analysis: &Analysis) -> Vec<String> {
     if summary.other_requests > 0 {
         parts.push(format!("{} other requests", summary.other_requests));
     }
+
     parts.push(format!("{} throttled", summary.throttled));
     parts.push(span);
     parts

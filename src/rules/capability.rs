@@ -158,8 +158,8 @@ impl Need {
     }
 }
 
-/// Requirements of a rule on its input. The default is none, for rules that work the
-/// same on every input.
+/// Requirements of a rule on its input. By default a rule needs nothing, because it
+/// works the same on every input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Needs(pub Vec<Need>);
 

@@ -6,7 +6,7 @@
 //! without a concurrency cap produces hundreds of episodes that all need the same fix.
 //! Requests whose input recorded only the end and no duration have no known start, and
 //! requests with a whole-second start and no duration could have been in flight for
-//! any part of that second, so both are left out, and the rule's limitations say so.
+//! any part of that second, so both are left out, and the rule's limitations report it.
 
 use std::collections::BTreeMap;
 
@@ -189,7 +189,7 @@ impl Detector {
 }
 
 /// Returns whether an exchange can be placed among the requests in flight. An end
-/// without a duration says nothing about when the request was sent. A start without a
+/// without a duration gives no clue to when the request was sent. A start without a
 /// duration counts as in flight for 0 ms, which only means something when the start
 /// is finer than a second: eleven calls logged in one second are a rate, not a burst.
 fn in_flight_known(exchange: &Exchange) -> bool {

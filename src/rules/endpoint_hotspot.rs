@@ -20,7 +20,7 @@ pub const NAME: &str = "endpoint-hotspot";
 
 const DEFINITION: &str = include_str!("../../rules/endpoint-hotspot.toml");
 
-/// What made a bucket a hotspot.
+/// Cause of a bucket's hotspot finding.
 #[derive(Clone, Copy)]
 struct Trigger {
     /// The densest window reached the near-limit threshold.

@@ -41,7 +41,7 @@ pub trait Rule: Send + Sync {
     fn check(&self, ctx: &Context<'_>) -> Vec<Finding>;
 
     /// Returns what this rule needs from an input to judge it fully, so that reports
-    /// can say what an input cannot show. The default is nothing.
+    /// can list what an input cannot show. The default is nothing.
     fn needs(&self) -> Needs {
         Needs::default()
     }

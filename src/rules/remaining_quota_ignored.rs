@@ -136,7 +136,7 @@ struct Episode {
 }
 
 /// Returns the limit and remaining of a quota that can judge a low reading. Okta's
-/// concurrency responses carry a limit of 0, which says nothing about the rate quota.
+/// concurrency responses carry a limit of 0, which is no information about the rate quota.
 fn usable(quota: Option<&Quota>) -> Option<(u64, u64)> {
     let quota = quota?;
     match (quota.limit, quota.remaining) {

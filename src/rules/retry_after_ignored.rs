@@ -11,7 +11,7 @@
 //! a minimum wait (`inferred_min_wait_ms`). Retry-After counts whole seconds (RFC 9110
 //! section 10.2.3) and a throttling server rarely sends 0, so a request to the same
 //! bucket sooner than a second after the 429 was almost surely early.
-//! Such findings have low confidence and say that Retry-After was not logged.
+//! Such findings have low confidence and state that Retry-After was not logged.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -447,7 +447,7 @@ fn wait_end(exchange: &Exchange) -> Option<crate::model::Timestamp> {
         .filter(|allowed| allowed.micros_since(exchange.end()) <= MAX_PLAUSIBLE_WAIT_US)
 }
 
-/// Longest server-requested wait that the rule enforces: one day, in microseconds.
+/// Maximum server-requested wait that the rule enforces: one day, in microseconds.
 const MAX_PLAUSIBLE_WAIT_US: i64 = 86_400 * 1_000_000;
 
 /// Returns whether `request` was surely sent after `throttled` had arrived, or is the

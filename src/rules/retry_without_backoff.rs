@@ -7,7 +7,7 @@
 //! fitted curve means no jitter. Whole-second timestamps (most access logs) hide jitter
 //! and every gap under a second, so on them only the verdicts the data can show stand:
 //! retries within the same second are immediate, and equal gaps of whole seconds are
-//! fixed. Growth shapes are not judged there, and the rule's limitations say so.
+//! fixed. Growth shapes are not judged there, and the rule's limitations report it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -340,7 +340,7 @@ impl Detector {
         let t = &self.thresholds;
         let retries = chain.len() - 1;
         let succeeded = chain.last().is_some_and(|e| !e.is_throttled());
-        // Whole-second timestamps cannot show sub-second gaps: say "<1 s" rather than a
+        // Whole-second timestamps cannot show sub-second gaps: write "<1 s" rather than a
         // misleading "0 ms".
         let whole_seconds = chain.iter().any(|e| e.precision == TimePrecision::Seconds);
         let mut listed: Vec<String> = gaps_ms

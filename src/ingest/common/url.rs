@@ -20,7 +20,7 @@ pub(crate) struct UrlParts<'a> {
     pub sent: &'a str,
 }
 
-/// Why a URL cannot become an exchange.
+/// Reason a URL cannot become an exchange.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum UrlProblem {
     /// A scheme whose requests never reach the network (`data:`, `blob:`, `about:`, ...).

@@ -1,6 +1,6 @@
 //! Parsing of `startedDateTime`.
 //!
-//! HAR 1.2 asks for ISO 8601 with a UTC offset, but exporters vary: Fiddler writes 7
+//! HAR 1.2 requires ISO 8601 with a UTC offset, but exporters vary: Fiddler writes 7
 //! fractional digits, Charles writes `-07:00`, others write none or `-0700`. chrono's
 //! RFC 3339 parser rejects some of these, so the fields are read by hand and only the
 //! calendar check is left to chrono.

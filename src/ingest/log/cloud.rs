@@ -682,14 +682,6 @@ mod tests {
         }
     }
 
-    fn field<'a>(record: &'a LogRecord<'_>, name: &str) -> Option<&'a str> {
-        record
-            .fields
-            .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, value)| value.as_ref())
-    }
-
     use super::super::LogRecord;
 
     #[test]
@@ -709,10 +701,10 @@ mod tests {
         assert_eq!(record.user_agent.as_deref(), Some("sdk/1.0 (linux)"));
         assert_eq!(record.forwarded_for, None);
         assert_eq!(record.throttle, None);
-        assert_eq!(field(&record, "trace_id"), Some("Root=1-abc"));
-        assert_eq!(field(&record, "target_status_code"), Some("429"));
-        assert_eq!(field(&record, "conn_trace_id"), Some("TID_1"));
-        assert_eq!(field(&record, "redirect_url"), None);
+        assert_eq!(record.field("trace_id"), Some("Root=1-abc"));
+        assert_eq!(record.field("target_status_code"), Some("429"));
+        assert_eq!(record.field("conn_trace_id"), Some("TID_1"));
+        assert_eq!(record.field("redirect_url"), None);
     }
 
     #[test]
@@ -723,7 +715,7 @@ mod tests {
         let record = record(&AwsAlb, &line);
         assert_eq!(record.duration_us, None);
         assert_eq!(record.status, 460);
-        assert_eq!(field(&record, "target_status_code"), None);
+        assert_eq!(record.field("target_status_code"), None);
     }
 
     #[test]
@@ -737,7 +729,7 @@ mod tests {
         let line = format!("{ALB_LINE} \"new-field\" 17 \"x\"");
         let record = record(&AwsAlb, &line);
         assert_eq!(record.status, 429);
-        assert_eq!(field(&record, "conn_trace_id"), Some("TID_1"));
+        assert_eq!(record.field("conn_trace_id"), Some("TID_1"));
     }
 
     #[test]
@@ -818,8 +810,8 @@ mod tests {
         assert_eq!(record.status, 503);
         assert_eq!(record.response_size, Some(612));
         assert_eq!(record.user_agent.as_deref(), Some("curl/7.58.0"));
-        assert_eq!(field(&record, "backend:port"), Some("10.0.0.169:80"));
-        assert_eq!(field(&record, "ssl_cipher"), None);
+        assert_eq!(record.field("backend:port"), Some("10.0.0.169:80"));
+        assert_eq!(record.field("ssl_cipher"), None);
     }
 
     #[test]
@@ -872,8 +864,8 @@ mod tests {
             record.user_agent.as_deref(),
             Some("Mozilla/5.0 (compatible; +http://bot)")
         );
-        assert_eq!(field(&record, "sc-win32-status"), Some("0"));
-        assert_eq!(field(&record, "cs(Cookie)"), None);
+        assert_eq!(record.field("sc-win32-status"), Some("0"));
+        assert_eq!(record.field("cs(Cookie)"), None);
     }
 
     #[test]
@@ -888,9 +880,9 @@ mod tests {
         };
         assert_eq!(record.host.as_deref(), Some("api.example.com"));
         assert_eq!(record.forwarded_for.as_deref(), Some("203.0.113.5"));
-        assert_eq!(field(&record, "s-sitename"), Some("W3SVC1"));
+        assert_eq!(record.field("s-sitename"), Some("W3SVC1"));
         assert!(matches!(record.fields[0].0, Cow::Borrowed(_)));
-        assert_eq!(field(&record, "x-custom"), Some("v"));
+        assert_eq!(record.field("x-custom"), Some("v"));
     }
 
     #[test]
@@ -993,8 +985,8 @@ mod tests {
         assert_eq!(record.user_agent.as_deref(), Some("curl/8.0 (x)"));
         assert_eq!(record.forwarded_for.as_deref(), Some("1.2.3.4, 5.6.7.8"));
         assert_eq!(record.throttle, Some(Throttle::ProxyRateLimit));
-        assert_eq!(field(&record, "x-edge-location"), Some("SEA19-C2"));
-        assert_eq!(field(&record, "cs(Cookie)"), None);
+        assert_eq!(record.field("x-edge-location"), Some("SEA19-C2"));
+        assert_eq!(record.field("cs(Cookie)"), None);
     }
 
     #[test]
@@ -1014,7 +1006,7 @@ mod tests {
         let record = cloudfront_record(&line);
         assert_eq!(record.forwarded_for.as_deref(), Some("1.2.3.4, 5.6.7.8"));
         assert_eq!(record.status, 0);
-        assert_eq!(field(&record, "x-edge-response-result-type"), Some("Miss"));
+        assert_eq!(record.field("x-edge-response-result-type"), Some("Miss"));
     }
 
     #[test]

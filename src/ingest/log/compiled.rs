@@ -280,6 +280,18 @@ impl CompiledFormat {
         &self.items
     }
 
+    /// Parses one line for a [`LineParser`](super::LineParser): blank, a record, or
+    /// invalid with the reason.
+    pub fn parse_line<'a>(&self, line: &'a [u8]) -> super::LineOutcome<'a> {
+        if line.trim_ascii().is_empty() {
+            return super::LineOutcome::Blank;
+        }
+        match self.match_line(line) {
+            Ok(record) => super::LineOutcome::Record(record),
+            Err(reason) => super::LineOutcome::Invalid(reason),
+        }
+    }
+
     /// Matches one line and builds its record, or returns why the line does not match.
     /// Reasons name the format's variables, never the line's content.
     pub fn match_line<'a>(&self, line: &'a [u8]) -> Result<LogRecord<'a>, Cow<'static, str>> {

@@ -72,13 +72,7 @@ impl LineParser for NginxFormat {
     }
 
     fn parse_line<'a>(&self, line: &'a [u8], _state: &mut ParseState) -> LineOutcome<'a> {
-        if line.trim_ascii().is_empty() {
-            return LineOutcome::Blank;
-        }
-        match self.compiled.match_line(line) {
-            Ok(record) => LineOutcome::Record(record),
-            Err(reason) => LineOutcome::Invalid(reason),
-        }
+        self.compiled.parse_line(line)
     }
 }
 

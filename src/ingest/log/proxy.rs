@@ -361,14 +361,6 @@ mod tests {
         }
     }
 
-    fn field<'a>(record: &'a LogRecord<'_>, name: &str) -> Option<&'a str> {
-        record
-            .fields
-            .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, value)| value.as_ref())
-    }
-
     #[test]
     fn envoy_record_fields() {
         let record = record(&Envoy, ENVOY_LINE);
@@ -388,9 +380,9 @@ mod tests {
         assert_eq!(record.host.as_deref(), Some("api.example.com"));
         assert_eq!(record.client_addr, None);
         assert_eq!(record.throttle, Some(Throttle::ProxyRateLimit));
-        assert_eq!(field(&record, "response_flags"), Some("RL"));
-        assert_eq!(field(&record, "request_id"), Some("c219f6da"));
-        assert_eq!(field(&record, "upstream_host"), None);
+        assert_eq!(record.field("response_flags"), Some("RL"));
+        assert_eq!(record.field("request_id"), Some("c219f6da"));
+        assert_eq!(record.field("upstream_host"), None);
     }
 
     #[test]
@@ -481,10 +473,10 @@ mod tests {
         assert_eq!(record.user_agent, None);
         // Only the status decides throttling for HAProxy, in the conversion.
         assert_eq!(record.throttle, None);
-        assert_eq!(field(&record, "frontend_name"), Some("prod_http_in"));
-        assert_eq!(field(&record, "backend_name"), Some("bk_admin"));
-        assert_eq!(field(&record, "server_name"), Some("nginx_1"));
-        assert_eq!(field(&record, "termination_state"), Some("PR--"));
+        assert_eq!(record.field("frontend_name"), Some("prod_http_in"));
+        assert_eq!(record.field("backend_name"), Some("bk_admin"));
+        assert_eq!(record.field("server_name"), Some("nginx_1"));
+        assert_eq!(record.field("termination_state"), Some("PR--"));
     }
 
     #[test]
@@ -528,7 +520,7 @@ mod tests {
         assert_eq!(record.client_addr.as_deref(), Some("2001:db8::5"));
         assert_eq!(record.duration_us, Some(1_490_000));
         assert_eq!(record.status, 0);
-        assert_eq!(field(&record, "frontend_name"), Some("prod_http_in"));
+        assert_eq!(record.field("frontend_name"), Some("prod_http_in"));
 
         let aborted = HAPROXY_LINE.replace("0/0/7/1457/1487", "0/0/7/-1/-1");
         assert_eq!(self::record(&Haproxy, &aborted).duration_us, None);

@@ -94,7 +94,7 @@ fn chunk_bounds(bytes: &[u8], size: usize) -> Vec<(usize, usize)> {
     bounds
 }
 
-/// What one chunk yielded. Line numbers are zero-based within the chunk.
+/// Results of parsing one chunk. Line numbers are zero-based within the chunk.
 #[derive(Default)]
 struct ChunkResult {
     lines: u64,

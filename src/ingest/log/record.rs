@@ -15,7 +15,7 @@ use crate::model::{
     Timestamp,
 };
 
-/// Which instant a log line's timestamp marks.
+/// The instant that a log line's timestamp marks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoggedTime {
     /// The request arrived (Apache `%t`, AWS ALB `request_creation_time`, Envoy
@@ -63,7 +63,24 @@ pub struct LogRecord<'a> {
     pub fields: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
-/// How the client of a log line is identified.
+impl LogRecord<'_> {
+    /// Returns the value of a named field, matching the name exactly, else ignoring
+    /// ASCII case.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        let found = self
+            .fields
+            .iter()
+            .find(|(field, _)| field == name)
+            .or_else(|| {
+                self.fields
+                    .iter()
+                    .find(|(field, _)| field.eq_ignore_ascii_case(name))
+            });
+        found.map(|(_, value)| value.as_ref())
+    }
+}
+
+/// Method of identifying the client of a log line.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum ClientKey {
     /// The first `X-Forwarded-For` hop when logged, else the peer address.
@@ -333,16 +350,8 @@ fn client_key<'r>(record: &'r LogRecord<'_>, key: &ClientKey) -> Cow<'r, str> {
             .filter(|ua| !ua.is_empty() && *ua != "-")
             .map(Cow::Borrowed),
         ClientKey::Field(name) => record
-            .fields
-            .iter()
-            .find(|(field, _)| field == name)
-            .or_else(|| {
-                record
-                    .fields
-                    .iter()
-                    .find(|(field, _)| field.eq_ignore_ascii_case(name))
-            })
-            .map(|(_, value)| value.trim())
+            .field(name)
+            .map(str::trim)
             .filter(|v| !v.is_empty() && *v != "-")
             .map(Cow::Borrowed),
     };

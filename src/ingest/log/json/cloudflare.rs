@@ -272,14 +272,6 @@ mod tests {
         }
     }
 
-    fn field<'a>(record: &'a LogRecord<'_>, name: &str) -> Option<&'a str> {
-        record
-            .fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_ref())
-    }
-
     #[test]
     fn rfc3339_record_fields() {
         let r = record(RIPE);
@@ -301,10 +293,10 @@ mod tests {
     #[test]
     fn other_fields_kept() {
         let r = record(RIPE);
-        assert_eq!(field(&r, "RayID"), Some("761fde4e984e5ab2"));
-        assert_eq!(field(&r, "ClientASN"), Some("12389"));
-        assert_eq!(field(&r, "CacheTieredFill"), Some("false"));
-        assert_eq!(field(&r, "FirewallMatchesActions"), None);
+        assert_eq!(r.field("RayID"), Some("761fde4e984e5ab2"));
+        assert_eq!(r.field("ClientASN"), Some("12389"));
+        assert_eq!(r.field("CacheTieredFill"), Some("false"));
+        assert_eq!(r.field("FirewallMatchesActions"), None);
     }
 
     #[test]
